@@ -1,0 +1,299 @@
+//! The HTTP client shared by the API and the repository check: reqwest (blocking) over rustls
+//! with the ring provider, the configured TLS verification, proxies from the environment,
+//! timeouts, retries for GET/HEAD only, and a debug log with secrets redacted.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use reqwest::Method;
+use reqwest::blocking::{Client, RequestBuilder};
+use rustls::pki_types::{CertificateDer, ServerName, UnixTime, pem::PemObject};
+
+use crate::error::{Error, Result};
+use crate::output::Printer;
+use crate::secret::{Secret, redact};
+use crate::settings::SslVerify;
+
+const USER_AGENT: &str = concat!("anaconda-token/", env!("CARGO_PKG_VERSION"));
+/// Pauses before the first and second retry of a GET or HEAD.
+const BACKOFF: [Duration; 2] = [Duration::from_millis(200), Duration::from_millis(600)];
+
+#[derive(Debug)]
+pub struct Http {
+    client: Client,
+    extra_headers: Vec<(String, String)>,
+}
+
+/// A finished HTTP exchange.
+#[derive(Debug)]
+pub struct Response {
+    pub status: u16,
+    pub body: Vec<u8>,
+}
+
+impl Response {
+    pub fn is_success(&self) -> bool {
+        (200..300).contains(&self.status)
+    }
+}
+
+/// What to send.
+pub struct Request<'a> {
+    pub method: Method,
+    pub url: String,
+    pub bearer: Option<&'a Secret>,
+    pub json: Option<serde_json::Value>,
+}
+
+impl<'a> Request<'a> {
+    pub fn new(method: Method, url: impl Into<String>) -> Self {
+        Request {
+            method,
+            url: url.into(),
+            bearer: None,
+            json: None,
+        }
+    }
+}
+
+impl Http {
+    /// Builds a client. `extra_headers` go on every request (the API's configured headers).
+    pub fn new(
+        ssl_verify: &SslVerify,
+        timeout: Duration,
+        extra_headers: Vec<(String, String)>,
+        printer: &Printer,
+    ) -> Result<Http> {
+        let tls = tls_config(ssl_verify)?;
+        if *ssl_verify == SslVerify::No {
+            printer.warn("TLS certificate verification is disabled (ssl_verify is false).");
+        }
+        let client = Client::builder()
+            .tls_backend_preconfigured(tls)
+            .user_agent(USER_AGENT)
+            .connect_timeout(timeout.min(Duration::from_secs(10)))
+            .timeout(timeout)
+            .build()
+            .map_err(|e| {
+                Error::msg(format!(
+                    "Could not set up the HTTP client: {}",
+                    error_chain(&e)
+                ))
+            })?;
+        Ok(Http {
+            client,
+            extra_headers,
+        })
+    }
+
+    /// Sends the request; GET and HEAD are retried twice on connection errors and 5xx answers.
+    pub fn send(&self, request: &Request, printer: &Printer) -> Result<Response> {
+        let retryable = request.method == Method::GET || request.method == Method::HEAD;
+        let shown_url = redact(&request.url);
+        let mut attempt = 0;
+        loop {
+            let started = Instant::now();
+            let outcome = self.build(request).send();
+            let elapsed = started.elapsed().as_millis();
+            match outcome {
+                Ok(response) => {
+                    let status = response.status().as_u16();
+                    printer.debug(&format!(
+                        "{} {shown_url} -> {status} ({elapsed} ms)",
+                        request.method
+                    ));
+                    if retryable && status >= 500 && attempt < BACKOFF.len() {
+                        printer.debug(&format!("retrying after HTTP {status}"));
+                        std::thread::sleep(BACKOFF[attempt]);
+                        attempt += 1;
+                        continue;
+                    }
+                    let body = response.bytes().map(|b| b.to_vec()).unwrap_or_default();
+                    return Ok(Response { status, body });
+                }
+                Err(e) => {
+                    let error = network_error(&request.url, &e);
+                    printer.debug(&format!(
+                        "{} {shown_url} -> {error} ({elapsed} ms)",
+                        request.method
+                    ));
+                    if retryable && attempt < BACKOFF.len() && !is_tls(&e) {
+                        printer.debug("retrying after a connection error");
+                        std::thread::sleep(BACKOFF[attempt]);
+                        attempt += 1;
+                        continue;
+                    }
+                    return Err(error);
+                }
+            }
+        }
+    }
+
+    fn build(&self, request: &Request) -> RequestBuilder {
+        let mut builder = self
+            .client
+            .request(request.method.clone(), &request.url)
+            .header(reqwest::header::ACCEPT, "application/json");
+        for (name, value) in &self.extra_headers {
+            builder = builder.header(name, value);
+        }
+        if let Some(key) = request.bearer {
+            builder = builder.bearer_auth(key.expose());
+        }
+        if let Some(json) = &request.json {
+            builder = builder.json(json);
+        }
+        // Headers are never logged, so the bearer value cannot reach the log.
+        builder
+    }
+}
+
+/// A connection or TLS failure as the user should see it: host, reason, no secrets.
+fn network_error(url: &str, e: &reqwest::Error) -> Error {
+    let host = reqwest::Url::parse(url)
+        .ok()
+        .and_then(|u| {
+            u.host_str()
+                .map(|h| u.port().map_or(h.to_string(), |p| format!("{h}:{p}")))
+        })
+        .unwrap_or_else(|| "the server".into());
+    let reason = if e.is_timeout() {
+        "the request timed out".to_string()
+    } else {
+        error_chain(e)
+    };
+    Error::Network {
+        host,
+        reason: redact(&reason),
+        tls: is_tls(e),
+    }
+}
+
+/// The error's causes joined, without the URL reqwest puts in its own message.
+fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut current: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(err) = current {
+        let text = err.to_string();
+        // reqwest's outer message is "error sending request for url (...)": the URL may hold
+        // a token, and the causes below say what went wrong.
+        let skip = text.starts_with("error sending request") || text.starts_with("builder error");
+        if !skip && !parts.iter().any(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+        current = err.source();
+    }
+    if parts.is_empty() {
+        "connection failed".into()
+    } else {
+        parts.join(": ")
+    }
+}
+
+fn is_tls(e: &reqwest::Error) -> bool {
+    let mut current: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(err) = current {
+        if err.downcast_ref::<rustls::Error>().is_some() {
+            return true;
+        }
+        let text = err.to_string().to_ascii_lowercase();
+        if text.contains("certificate") || text.contains("tls") {
+            return true;
+        }
+        current = err.source();
+    }
+    false
+}
+
+fn provider() -> Arc<rustls::crypto::CryptoProvider> {
+    Arc::new(rustls::crypto::ring::default_provider())
+}
+
+/// The rustls configuration for a `ssl_verify` setting.
+fn tls_config(ssl_verify: &SslVerify) -> Result<rustls::ClientConfig> {
+    use rustls_platform_verifier::BuilderVerifierExt;
+    let builder = rustls::ClientConfig::builder_with_provider(provider())
+        .with_safe_default_protocol_versions()
+        .map_err(|e| Error::msg(format!("TLS setup failed: {e}")))?;
+    let config = match ssl_verify {
+        SslVerify::Yes | SslVerify::Truststore => builder
+            .with_platform_verifier()
+            .map_err(|e| Error::msg(format!("Could not load the system's certificates: {e}")))?
+            .with_no_client_auth(),
+        SslVerify::CaBundle(path) => {
+            let mut roots = rustls::RootCertStore::empty();
+            let certs = CertificateDer::pem_file_iter(path)
+                .and_then(|iter| iter.collect::<std::result::Result<Vec<_>, _>>())
+                .map_err(|e| ca_bundle_error(path, &e.to_string()))?;
+            let (added, _) = roots.add_parsable_certificates(certs);
+            if added == 0 {
+                return Err(ca_bundle_error(path, "it holds no usable PEM certificate"));
+            }
+            builder.with_root_certificates(roots).with_no_client_auth()
+        }
+        SslVerify::No => builder
+            .dangerous()
+            .with_custom_certificate_verifier(Arc::new(NoVerification(provider())))
+            .with_no_client_auth(),
+    };
+    Ok(config)
+}
+
+fn ca_bundle_error(path: &std::path::Path, detail: &str) -> Error {
+    Error::with_hint(
+        format!(
+            "Cannot use the CA bundle {} (ssl_verify): {detail}",
+            path.display()
+        ),
+        "Point ssl_verify at a PEM file of CA certificates, or set it to true.",
+    )
+}
+
+/// `ssl_verify: false`: accept any certificate (the user asked for it; we warn).
+#[derive(Debug)]
+struct NoVerification(Arc<rustls::crypto::CryptoProvider>);
+
+impl rustls::client::danger::ServerCertVerifier for NoVerification {
+    fn verify_server_cert(
+        &self,
+        _end_entity: &CertificateDer<'_>,
+        _intermediates: &[CertificateDer<'_>],
+        _server_name: &ServerName<'_>,
+        _ocsp_response: &[u8],
+        _now: UnixTime,
+    ) -> std::result::Result<rustls::client::danger::ServerCertVerified, rustls::Error> {
+        Ok(rustls::client::danger::ServerCertVerified::assertion())
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &rustls::DigitallySignedStruct,
+    ) -> std::result::Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls12_signature(
+            message,
+            cert,
+            dss,
+            &self.0.signature_verification_algorithms,
+        )
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &rustls::DigitallySignedStruct,
+    ) -> std::result::Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls13_signature(
+            message,
+            cert,
+            dss,
+            &self.0.signature_verification_algorithms,
+        )
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<rustls::SignatureScheme> {
+        self.0.signature_verification_algorithms.supported_schemes()
+    }
+}

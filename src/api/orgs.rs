@@ -1,0 +1,299 @@
+//! The organization API on `https://{domain}`: organizations, account, the organization's
+//! repository token. Typed answers; unknown fields ignored, missing ones an error naming the
+//! endpoint.
+
+use chrono::{DateTime, NaiveDateTime, Utc};
+use reqwest::Method;
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+
+use super::client::{Http, Request, Response};
+use crate::error::{Error, Result};
+use crate::output::Printer;
+use crate::secret::{Secret, redact};
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Organization {
+    pub id: String,
+    pub name: String,
+    #[serde(default)]
+    pub title: Option<String>,
+}
+
+impl Organization {
+    /// `Title (name)`, as the picker shows it.
+    pub fn label(&self) -> String {
+        match self.title.as_deref().filter(|t| !t.is_empty()) {
+            Some(title) => format!("{title} ({})", self.name),
+            None => self.name.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Account {
+    pub user: User,
+    #[serde(default)]
+    pub subscriptions: Vec<Subscription>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct User {
+    pub id: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Subscription {
+    #[serde(default)]
+    pub org_id: Option<String>,
+    pub product_code: String,
+}
+
+/// `GET …/ce/current-token` when a token exists.
+#[derive(Debug, Clone, Deserialize)]
+pub struct CurrentToken {
+    #[serde(default)]
+    pub id: Option<String>,
+    #[serde(default)]
+    pub expires_at: Option<String>,
+}
+
+/// `PUT …/ce/current-token`.
+#[derive(Debug, Deserialize)]
+pub struct IssuedToken {
+    pub token: Secret,
+    #[serde(default)]
+    pub expires_at: Option<String>,
+}
+
+/// The API as one user (API key) sees it.
+pub struct Api<'a> {
+    pub http: &'a Http,
+    pub base: &'a str,
+    pub key: &'a Secret,
+    pub printer: &'a Printer,
+    /// How to log in, for authentication errors.
+    pub login_help: String,
+}
+
+impl Api<'_> {
+    pub fn organizations(&self) -> Result<Vec<Organization>> {
+        let path = "/api/organizations/my";
+        let response = self.call(Method::GET, path, None)?;
+        self.expect_ok(Method::GET, path, &response, None)?;
+        parse(path, &response)
+    }
+
+    pub fn account(&self) -> Result<Account> {
+        let path = "/api/account";
+        let response = self.call(Method::GET, path, None)?;
+        self.expect_ok(Method::GET, path, &response, None)?;
+        parse(path, &response)
+    }
+
+    /// The organizations with a business subscription (a product code without `starter`).
+    pub fn business_organizations(&self) -> Result<Vec<Organization>> {
+        let organizations = self.organizations()?;
+        let account = self.account()?;
+        Ok(organizations
+            .into_iter()
+            .filter(|org| {
+                account.subscriptions.iter().any(|s| {
+                    s.org_id.as_deref() == Some(org.id.as_str())
+                        && !s.product_code.contains("starter")
+                })
+            })
+            .collect())
+    }
+
+    /// The organization's current token, `None` when it has none (404).
+    pub fn current_token(&self, org: &str) -> Result<Option<CurrentToken>> {
+        let path = current_token_path(org)?;
+        let response = self.call(Method::GET, &path, None)?;
+        if response.status == 404 {
+            return Ok(None);
+        }
+        self.expect_ok(Method::GET, &path, &response, None)?;
+        parse(&path, &response).map(Some)
+    }
+
+    /// Issues a new token, revoking the current one at once. Never retried.
+    pub fn issue_token(&self, org: &str) -> Result<IssuedToken> {
+        let path = current_token_path(org)?;
+        let response = self.call(
+            Method::PUT,
+            &path,
+            Some(serde_json::json!({"confirm": "yes"})),
+        )?;
+        self.expect_ok(
+            Method::PUT,
+            &path,
+            &response,
+            Some(format!(
+                "No new token was issued for {org}. The previous token may already be revoked: \
+                 run `anaconda token install -o {org}` again, or check on anaconda.com."
+            )),
+        )?;
+        parse(&path, &response)
+    }
+
+    fn call(
+        &self,
+        method: Method,
+        path: &str,
+        json: Option<serde_json::Value>,
+    ) -> Result<Response> {
+        let request = Request {
+            method,
+            url: format!("{}{path}", self.base),
+            bearer: Some(self.key),
+            json,
+        };
+        self.http.send(&request, self.printer)
+    }
+
+    fn expect_ok(
+        &self,
+        method: Method,
+        path: &str,
+        response: &Response,
+        hint: Option<String>,
+    ) -> Result<()> {
+        if response.is_success() {
+            return Ok(());
+        }
+        if response.status == 401 || (response.status == 403 && is_auth_error(&response.body)) {
+            return Err(Error::InvalidApiKey {
+                how: self.login_help.clone(),
+            });
+        }
+        Err(Error::Http {
+            method: method.to_string(),
+            url: redact(&format!("{}{path}", self.base)),
+            status: response.status,
+            message: server_message(&response.body),
+            hint,
+        })
+    }
+}
+
+/// `/api/organizations/{org}/ce/current-token`, for a valid slug only.
+fn current_token_path(org: &str) -> Result<String> {
+    check_org_name(org)?;
+    let segment = percent_encoding::utf8_percent_encode(org, percent_encoding::NON_ALPHANUMERIC);
+    Ok(format!("/api/organizations/{segment}/ce/current-token"))
+}
+
+/// Organization names are slugs: letters, digits, `-`, `_`, `.` (not `.` or `..` alone).
+pub fn check_org_name(org: &str) -> Result<()> {
+    let valid = !org.is_empty()
+        && org != "."
+        && org != ".."
+        && org
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
+    if valid {
+        Ok(())
+    } else {
+        Err(Error::Usage(format!(
+            "Invalid organization name {org:?}: use the organization's slug (letters, digits, '-', '_', '.')."
+        )))
+    }
+}
+
+fn is_auth_error(body: &[u8]) -> bool {
+    serde_json::from_slice::<serde_json::Value>(body)
+        .ok()
+        .and_then(|v| {
+            v.pointer("/error/code")
+                .and_then(|c| c.as_str())
+                .map(str::to_string)
+        })
+        .is_some_and(|code| code == "auth_required")
+}
+
+/// The server's own words from an error body, shortened and redacted.
+fn server_message(body: &[u8]) -> Option<String> {
+    let value: serde_json::Value = serde_json::from_slice(body).ok()?;
+    let text = [
+        "/error/message",
+        "/message",
+        "/detail",
+        "/error/code",
+        "/error",
+    ]
+    .iter()
+    .find_map(|p| {
+        value
+            .pointer(p)
+            .and_then(|v| v.as_str())
+            .map(str::to_string)
+    })?;
+    let text: String = text.chars().take(200).collect();
+    Some(redact(&text))
+}
+
+fn parse<T: DeserializeOwned>(path: &str, response: &Response) -> Result<T> {
+    serde_json::from_slice(&response.body).map_err(|e| Error::BadAnswer {
+        endpoint: path.to_string(),
+        detail: format!(
+            "the answer is not the expected JSON (line {}, column {})",
+            e.line(),
+            e.column()
+        ),
+    })
+}
+
+/// Parses the API's `expires_at` (with or without a time zone; none means UTC).
+pub fn parse_expiry(text: &str) -> Option<DateTime<Utc>> {
+    if let Ok(dt) = DateTime::parse_from_rfc3339(text) {
+        return Some(dt.with_timezone(&Utc));
+    }
+    [
+        "%Y-%m-%dT%H:%M:%S%.f",
+        "%Y-%m-%d %H:%M:%S%.f",
+        "%Y-%m-%dT%H:%M:%S%.f%:z",
+    ]
+    .iter()
+    .find_map(|f| NaiveDateTime::parse_from_str(text, f).ok())
+    .map(|naive| naive.and_utc())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn expiry_with_and_without_zone() {
+        let utc = parse_expiry("2027-01-31T00:00:00").unwrap();
+        assert_eq!(utc.to_rfc3339(), "2027-01-31T00:00:00+00:00");
+        assert_eq!(parse_expiry("2027-01-31T00:00:00Z").unwrap(), utc);
+        assert_eq!(parse_expiry("2027-01-31T01:00:00+01:00").unwrap(), utc);
+        assert_eq!(
+            parse_expiry("2027-01-31T00:00:00.123456")
+                .unwrap()
+                .timestamp(),
+            utc.timestamp()
+        );
+        assert!(parse_expiry("soon").is_none());
+    }
+
+    #[test]
+    fn org_names_are_slugs() {
+        for ok in ["acme", "my-org_1.x"] {
+            assert!(check_org_name(ok).is_ok());
+        }
+        for bad in ["", "a/b", "..", "a b", "a%2f", "ü"] {
+            assert!(check_org_name(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn server_messages_are_redacted() {
+        let body = br#"{"error": {"code": "x", "message": "bad /t/abc/ Bearer k"}}"#;
+        assert_eq!(
+            server_message(body).unwrap(),
+            "bad /t/<redacted>/ Bearer <redacted>"
+        );
+    }
+}

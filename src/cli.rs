@@ -1,0 +1,214 @@
+//! The command line, as clap definitions only: no logic lives here.
+//!
+//! Commands, flags, short flags and help texts follow the Python `anaconda token` so that users'
+//! scripts keep working (`../shared/spec/commands.md`).
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "anaconda",
+    version,
+    about = "Anaconda's command line: install and manage organization repository tokens for conda.",
+    disable_version_flag = true,
+    arg_required_else_help = true
+)]
+pub struct Cli {
+    /// Use the configured site with this name or domain.
+    #[arg(long, global = true, value_name = "SITE")]
+    pub at: Option<String>,
+
+    /// Print a debug log on stderr (every HTTP request, secrets redacted).
+    #[arg(short, long, global = true)]
+    pub verbose: bool,
+
+    /// Print the version and exit.
+    #[arg(short = 'V', long, action = clap::ArgAction::Version)]
+    pub version: Option<bool>,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Manage your Anaconda repo tokens.
+    #[command(subcommand, arg_required_else_help = true)]
+    Token(TokenCommand),
+
+    /// Log in to Anaconda and store an API key.
+    Login(LoginArgs),
+
+    /// Log out: remove the stored API key (repository tokens are kept).
+    Logout,
+
+    /// Show the account you are logged in as.
+    Whoami,
+
+    /// Authentication commands.
+    #[command(subcommand, arg_required_else_help = true)]
+    Auth(AuthCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuthCommand {
+    /// Log in to Anaconda and store an API key.
+    Login(LoginArgs),
+    /// Log out: remove the stored API key (repository tokens are kept).
+    Logout,
+    /// Show the account you are logged in as.
+    Whoami,
+    /// Print the stored API key (for scripts).
+    ApiKey,
+}
+
+#[derive(Debug, Args)]
+pub struct LoginArgs {
+    /// Log in again even if an unexpired API key is stored.
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// List all installed repository tokens.
+    List(ListArgs),
+    /// Create and install a new repository token.
+    Install(InstallArgs),
+    /// Issue a new token for an organization, revoking the current one, and install it.
+    Reissue(ReissueArgs),
+    /// Extend the organization's token to its renewed subscription.
+    Sync(SyncArgs),
+    /// Configure conda's default channels to access Anaconda's premium repository.
+    Config(ConfigArgs),
+    /// Uninstall a repository token for a specific organization.
+    Uninstall(UninstallArgs),
+    /// Install a new repository token.
+    Set(SetArgs),
+    /// Remove binstar token and data from Keyring.
+    Remove(RemoveArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    /// Print a JSON array instead of a table.
+    #[arg(long)]
+    pub json: bool,
+    /// Validate every token against the repository.
+    #[arg(long)]
+    pub check: bool,
+}
+
+/// `--set-default-channels` / `--no-set-default-channels` (default: set).
+#[derive(Debug, Args, Clone, Copy)]
+pub struct DefaultChannelsFlag {
+    /// Configure default_channels in ~/.condarc (the default).
+    #[arg(
+        long = "set-default-channels",
+        overrides_with = "no_set_default_channels"
+    )]
+    set_default_channels: bool,
+    /// Do not change ~/.condarc.
+    #[arg(
+        long = "no-set-default-channels",
+        overrides_with = "set_default_channels"
+    )]
+    no_set_default_channels: bool,
+}
+
+impl DefaultChannelsFlag {
+    pub fn enabled(&self) -> bool {
+        !self.no_set_default_channels
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct InstallArgs {
+    /// Optionally, provide the token received via email or web interface ('-' reads it from stdin).
+    #[arg(value_name = "TOKEN")]
+    pub token: Option<String>,
+    /// Organization name (slug).
+    #[arg(short, long)]
+    pub org: Option<String>,
+    #[command(flatten)]
+    pub channels: DefaultChannelsFlag,
+    /// Accept all prompts.
+    #[arg(short, long)]
+    pub yes: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ReissueArgs {
+    /// Organization name (slug).
+    #[arg(short, long)]
+    pub org: Option<String>,
+    #[command(flatten)]
+    pub channels: DefaultChannelsFlag,
+    /// Accept all prompts.
+    #[arg(short, long)]
+    pub yes: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct SyncArgs {
+    /// Organization name (slug).
+    #[arg(short, long)]
+    pub org: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ConfigArgs {
+    /// Overwrite default_channels without asking.
+    #[arg(long, overrides_with = "no_force")]
+    pub force: bool,
+    /// Ask before overwriting default_channels (the default).
+    #[arg(long, overrides_with = "force")]
+    pub no_force: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct UninstallArgs {
+    /// Organization name (slug).
+    #[arg(short, long)]
+    pub org: Option<String>,
+    /// Uninstall all tokens.
+    #[arg(short, long)]
+    pub all: bool,
+}
+
+/// Which `.condarc` the legacy commands edit.
+#[derive(Debug, Args, Clone)]
+#[group(multiple = false)]
+pub struct CondarcLocation {
+    /// Write to the given file.
+    #[arg(short, long, value_name = "FILE")]
+    pub file: Option<PathBuf>,
+    /// Write to the active conda environment's .condarc.
+    #[arg(short, long)]
+    pub env: bool,
+    /// Write to the system .condarc of conda's root prefix.
+    #[arg(short, long)]
+    pub system: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct SetArgs {
+    /// The token to install.
+    #[arg(value_name = "TOKEN")]
+    pub token: String,
+    /// Organization name (slug).
+    #[arg(short, long)]
+    pub org: Option<String>,
+    #[command(flatten)]
+    pub channels: DefaultChannelsFlag,
+    #[command(flatten)]
+    pub location: CondarcLocation,
+}
+
+#[derive(Debug, Args)]
+pub struct RemoveArgs {
+    #[command(flatten)]
+    pub location: CondarcLocation,
+}

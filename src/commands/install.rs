@@ -1,0 +1,164 @@
+//! `anaconda token install`: choose the organization, issue (or take) a token, validate it
+//! against the repository, store it, write conda's token file, configure `.condarc`.
+
+use std::io::{BufRead, IsTerminal};
+
+use crate::api::orgs::parse_expiry;
+use crate::api::repo::Validation;
+use crate::cli::InstallArgs;
+use crate::commands::{config, organization};
+use crate::conda::{cache, token_files};
+use crate::context::Context;
+use crate::error::{Error, Result};
+use crate::secret::Secret;
+use crate::store::RepoToken;
+
+/// Where the token being installed came from.
+pub enum Origin {
+    /// Issued just now by the server (the previous one is revoked).
+    Issued { expires_at: Option<String> },
+    /// Given on the command line or stdin (a site token).
+    Given,
+}
+
+pub fn run(ctx: &mut Context, args: &InstallArgs) -> Result<()> {
+    let given = args.token.as_deref().map(read_token).transpose()?;
+    if let Some(token) = &given {
+        token_files::check_token(token)?;
+    }
+    let org = organization::choose(ctx, args.org.as_deref())?;
+    let (token, origin) = match given {
+        Some(token) => (token, Origin::Given),
+        None => issue(ctx, &org, args.yes)?,
+    };
+    install_token(ctx, &org, &token, &origin)?;
+    let configured = args.channels.enabled() && {
+        let path = ctx.settings.user_condarc.clone();
+        config::configure(ctx, &path, args.yes, &[])?
+    };
+    cache::clean_index_cache(ctx.settings.conda_exe.as_deref(), &ctx.printer);
+    print_success(ctx, configured);
+    Ok(())
+}
+
+/// Steps 3 and 4: validate, then store in the keyring entry and conda's token file.
+pub fn install_token(ctx: &mut Context, org: &str, token: &Secret, origin: &Origin) -> Result<()> {
+    match ctx.validate_token(token)? {
+        Validation::Valid => {}
+        Validation::Rejected { status } => {
+            return Err(Error::TokenRejected {
+                detail: format!(
+                    "The repository {} answered HTTP {status}.",
+                    ctx.settings.repo_url
+                ),
+                hint: matches!(origin, Origin::Issued { .. }).then(|| {
+                    format!(
+                        "The token was just issued, so the previous token of {org} is already \
+                         revoked: `anaconda token reissue -o {org}` issues a fresh one."
+                    )
+                }),
+            });
+        }
+    }
+    let expires_at = match origin {
+        Origin::Issued { expires_at } => expires_at.clone(),
+        Origin::Given => None,
+    };
+    let record = RepoToken::new(org, token.clone(), expires_at.clone());
+    ctx.store.modify(|info| {
+        info.set_token(record);
+        Ok(())
+    })?;
+    token_files::write(&ctx.settings.binstar_dir, &ctx.settings.repo_url, token)?;
+    if let Origin::Issued { .. } = origin {
+        let date = expires_at
+            .as_deref()
+            .map(|e| {
+                parse_expiry(e)
+                    .map(|dt| dt.format("%Y-%m-%d %H:%M:%S%:z").to_string())
+                    .unwrap_or_else(|| e.to_string())
+            })
+            .unwrap_or_else(|| "at an unknown date".into());
+        ctx.printer.line(&format!(
+            "Your conda token has been installed and expires {}. To view your token(s), you can \
+             use {}",
+            ctx.printer.accent(&date),
+            ctx.printer.accent("anaconda token list")
+        ));
+    }
+    Ok(())
+}
+
+/// Step 2: ask the service for a new token, confirming first when one exists.
+fn issue(ctx: &mut Context, org: &str, yes: bool) -> Result<(Secret, Origin)> {
+    let existing = ctx.api()?.current_token(org)?;
+    if existing.is_some() && !yes {
+        ctx.printer.line(&format!(
+            "An existing token already exists for the organization {}.",
+            ctx.printer.accent(org)
+        ));
+        ctx.printer.line(
+            "Reissuing a new token will revoke and deactivate any existing token access. This \
+             action can't be undone.",
+        );
+        if !ctx.prompter.confirm("Proceed?")? {
+            return Err(Error::Aborted { hint: None });
+        }
+    }
+    let issued = ctx.api()?.issue_token(org)?;
+    token_files::check_token(&issued.token).map_err(|_| Error::BadAnswer {
+        endpoint: format!("/api/organizations/{org}/ce/current-token"),
+        detail: "the issued token has characters conda cannot use".into(),
+    })?;
+    Ok((
+        issued.token,
+        Origin::Issued {
+            expires_at: issued
+                .expires_at
+                .as_deref()
+                .and_then(parse_expiry)
+                .map(|d| d.to_rfc3339()),
+        },
+    ))
+}
+
+/// The TOKEN argument; `-` reads one line from stdin so the token stays out of the process
+/// list and the shell history.
+fn read_token(arg: &str) -> Result<Secret> {
+    let text = if arg == "-" {
+        let stdin = std::io::stdin();
+        if stdin.is_terminal() {
+            eprint!("Token: ");
+        }
+        let mut line = String::new();
+        stdin
+            .lock()
+            .read_line(&mut line)
+            .map_err(|e| Error::msg(format!("Could not read the token from stdin: {e}")))?;
+        line
+    } else {
+        arg.to_string()
+    };
+    let token = text.trim();
+    if token.is_empty() {
+        return Err(Error::Usage(
+            "The token is empty: pass it as TOKEN, or '-' and one line on stdin.".into(),
+        ));
+    }
+    Ok(Secret::new(token))
+}
+
+fn print_success(ctx: &Context, configured: bool) {
+    if configured {
+        ctx.printer.good(
+            "Success! Your token has been installed and validated, and conda has been configured.",
+        );
+    } else {
+        ctx.printer
+            .good("Success! Your token has been installed and validated.");
+        ctx.printer.line(&format!(
+            "conda was not configured to use it: run {} to set its default channels.",
+            ctx.printer.accent("anaconda token config")
+        ));
+    }
+}

@@ -1,0 +1,230 @@
+//! The one way user data is written: an exclusive lock on a sibling lock file for the whole
+//! read-modify-write, a temporary file in the same folder, fsync, rename over the target.
+//!
+//! A reader therefore sees either the old or the new content, never a half-written file, and two
+//! processes changing the same file one after the other both keep their changes.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+
+/// How a file created by [`update`] or [`write_atomic`] gets its permissions.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    /// Holds a secret: created 0600 (and the temp file is 0600 from its first byte).
+    Secret,
+    /// Ordinary user file: a new file gets 0644 less the umask; an existing one keeps its mode.
+    Public,
+}
+
+/// A held exclusive lock; released when dropped.
+#[derive(Debug)]
+pub struct Lock {
+    _file: File,
+}
+
+/// The sibling lock file of `path`: `keyring` → `keyring.lock`.
+pub fn lock_path(path: &Path) -> PathBuf {
+    let mut name = path.file_name().unwrap_or_default().to_os_string();
+    name.push(".lock");
+    path.with_file_name(name)
+}
+
+/// Takes the exclusive lock for `path`, creating the folder (0700) and lock file if needed.
+/// Blocks until any other holder releases it; holders keep it for milliseconds.
+pub fn lock(path: &Path) -> io::Result<Lock> {
+    if let Some(dir) = path.parent() {
+        create_dir_private(dir)?;
+    }
+    let mut options = OpenOptions::new();
+    options.read(true).write(true).create(true).truncate(false);
+    set_create_mode(&mut options, 0o600);
+    let file = options.open(lock_path(path))?;
+    file.lock()?;
+    Ok(Lock { _file: file })
+}
+
+/// Creates `dir` and its missing parents; the ones created here get mode 0700.
+pub fn create_dir_private(dir: &Path) -> io::Result<()> {
+    if dir.as_os_str().is_empty() || dir.is_dir() {
+        return Ok(());
+    }
+    let mut builder = fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        builder.mode(0o700);
+    }
+    builder.create(dir)
+}
+
+/// Reads `path`; a missing file is `None`.
+pub fn read_optional(path: &Path) -> io::Result<Option<Vec<u8>>> {
+    match fs::read(path) {
+        Ok(bytes) => Ok(Some(bytes)),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+/// Under the lock of `path`: reads the current content (`None` when missing), lets `change`
+/// decide the new content, and writes it atomically. `change` returning `Ok(None)` leaves the
+/// file as it is; an error from `change` also leaves it as it is and is passed on.
+pub fn update<T, E>(
+    path: &Path,
+    mode: Mode,
+    change: impl FnOnce(Option<&[u8]>) -> Result<(Option<Vec<u8>>, T), E>,
+) -> Result<T, E>
+where
+    E: From<io::Error>,
+{
+    let _lock = lock(path).map_err(context("lock", path))?;
+    let current = read_optional(path).map_err(context("read", path))?;
+    let (new, result) = change(current.as_deref())?;
+    if let Some(bytes) = new {
+        write_atomic(path, &bytes, mode).map_err(context("write", path))?;
+    }
+    Ok(result)
+}
+
+/// Puts the action and the path into an I/O error's message, keeping its kind, so that the
+/// error can travel as a plain `io::Error` and still say which file it was about.
+pub fn context(action: &'static str, path: &Path) -> impl FnOnce(io::Error) -> io::Error {
+    let path = path.to_path_buf();
+    move |e| {
+        io::Error::new(
+            e.kind(),
+            format!("Could not {action} {}: {e}", path.display()),
+        )
+    }
+}
+
+/// Under the lock of `path`, removes the file if it exists. Returns whether it existed.
+pub fn remove_locked(path: &Path) -> io::Result<bool> {
+    if !path.exists() {
+        return Ok(false);
+    }
+    let _lock = lock(path)?;
+    match fs::remove_file(path) {
+        Ok(()) => Ok(true),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(false),
+        Err(e) => Err(e),
+    }
+}
+
+/// Writes `contents` to `path` through a temporary file in the same folder, fsync and rename.
+/// The caller holds the lock (see [`update`]).
+pub fn write_atomic(path: &Path, contents: &[u8], mode: Mode) -> io::Result<()> {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    create_dir_private(&dir)?;
+    let existing = fs::metadata(path).ok();
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(".tmp-").suffix(".partial");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let new_mode = match (mode, &existing) {
+            (Mode::Secret, _) => 0o600,
+            (Mode::Public, Some(meta)) => meta.permissions().mode() & 0o7777,
+            // Passed to open(2), so the umask still applies, as for any new file.
+            (Mode::Public, None) => 0o644,
+        };
+        builder.permissions(fs::Permissions::from_mode(new_mode));
+    }
+    let mut temp = builder.tempfile_in(&dir)?;
+    temp.write_all(contents)?;
+    temp.as_file().sync_all()?;
+    #[cfg(unix)]
+    if let (Mode::Public, Some(meta)) = (mode, &existing) {
+        // Keep the owner of an existing file when we are allowed to (running as root).
+        use std::os::unix::fs::MetadataExt;
+        let _ = std::os::unix::fs::fchown(temp.as_file(), Some(meta.uid()), Some(meta.gid()));
+    }
+    temp.persist(path).map_err(|e| e.error)?;
+    sync_dir(&dir);
+    Ok(())
+}
+
+/// Makes a rename durable. Best effort: not every platform or file system can open a folder.
+fn sync_dir(dir: &Path) {
+    #[cfg(unix)]
+    if let Ok(d) = File::open(dir) {
+        let _ = d.sync_all();
+    }
+    #[cfg(not(unix))]
+    let _ = dir;
+}
+
+fn set_create_mode(options: &mut OpenOptions, mode: u32) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(mode);
+    }
+    #[cfg(not(unix))]
+    let _ = (options, mode);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[cfg(unix)]
+    fn mode_of(path: &Path) -> u32 {
+        use std::os::unix::fs::PermissionsExt;
+        fs::metadata(path).unwrap().permissions().mode() & 0o777
+    }
+
+    #[test]
+    fn update_creates_private_folder_and_secret_file() {
+        let home = tempfile::tempdir().unwrap();
+        let path = home.path().join("new").join("keyring");
+        update::<_, io::Error>(&path, Mode::Secret, |old| {
+            assert!(old.is_none());
+            Ok((Some(b"x".to_vec()), ()))
+        })
+        .unwrap();
+        assert_eq!(fs::read(&path).unwrap(), b"x");
+        #[cfg(unix)]
+        {
+            assert_eq!(mode_of(&path), 0o600);
+            assert_eq!(mode_of(path.parent().unwrap()), 0o700);
+        }
+        // Only the target and its lock file are left behind.
+        let mut names: Vec<_> = fs::read_dir(path.parent().unwrap())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        names.sort();
+        assert_eq!(names, ["keyring", "keyring.lock"]);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn public_file_keeps_its_mode() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(".condarc");
+        fs::write(&path, "a: 1\n").unwrap();
+        fs::set_permissions(&path, fs::Permissions::from_mode(0o640)).unwrap();
+        write_atomic(&path, b"a: 2\n", Mode::Public).unwrap();
+        assert_eq!(mode_of(&path), 0o640);
+        assert_eq!(fs::read_to_string(&path).unwrap(), "a: 2\n");
+    }
+
+    #[test]
+    fn failed_change_leaves_file_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("f");
+        fs::write(&path, "keep").unwrap();
+        let r = update::<(), io::Error>(&path, Mode::Secret, |_| {
+            Err(io::Error::other("cannot parse"))
+        });
+        assert!(r.is_err());
+        assert_eq!(fs::read_to_string(&path).unwrap(), "keep");
+    }
+}

@@ -1,0 +1,36 @@
+//! The `anaconda` binary: parse, resolve settings, run the command, map the error to an exit
+//! code (0 success, 1 failure or abort, 2 usage).
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use anaconda_token::cli::Cli;
+use anaconda_token::context::Context;
+use anaconda_token::output::Printer;
+use anaconda_token::prompt::StdPrompter;
+use anaconda_token::settings::{Env, Overrides, Settings};
+use anaconda_token::{commands, error::Result};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let printer = Printer::new(cli.verbose);
+    match run(&cli, &printer) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            printer.error(&error);
+            ExitCode::from(error.exit_code() as u8)
+        }
+    }
+}
+
+fn run(cli: &Cli, printer: &Printer) -> Result<()> {
+    let overrides = Overrides {
+        at: cli.at.clone(),
+        verbose: cli.verbose,
+    };
+    let settings = Settings::resolve(&Env::from_process(), &overrides)?;
+    let prompter = Box::new(StdPrompter::new(printer.clone()));
+    let mut ctx = Context::new(settings, printer.clone(), prompter);
+    commands::run(&mut ctx, &cli.command)
+}

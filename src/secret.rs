@@ -1,0 +1,126 @@
+//! Secrets (repository tokens, API keys) and redaction of text that may hold them.
+//!
+//! `Secret` has no `Display` and a redacted `Debug`, so a secret can only reach output through an
+//! explicit `expose()` call: grep for it to audit every place a secret leaves the program.
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Secret(value.into())
+    }
+
+    /// The secret itself. Every caller is a place where the secret deliberately leaves us.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(<redacted>)")
+    }
+}
+
+impl Serialize for Secret {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.0)
+    }
+}
+
+impl<'de> Deserialize<'de> for Secret {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        String::deserialize(deserializer).map(Secret)
+    }
+}
+
+pub const REDACTED: &str = "<redacted>";
+
+/// Redacts every `/t/<token>/` path segment and every `Bearer <key>` in `text`.
+///
+/// Written by hand rather than with `regex`: two fixed patterns do not justify a regex engine
+/// in a binary whose start-up time we measure.
+pub fn redact(text: &str) -> String {
+    redact_bearer(&redact_token_paths(text))
+}
+
+fn redact_token_paths(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(pos) = rest.find("/t/") {
+        out.push_str(&rest[..pos + 3]);
+        let after = &rest[pos + 3..];
+        let end = after
+            .find(|c: char| c == '/' || c.is_whitespace() || c == '"' || c == '\'')
+            .unwrap_or(after.len());
+        if end > 0 && after[..end] != *REDACTED {
+            out.push_str(REDACTED);
+        } else {
+            out.push_str(&after[..end]);
+        }
+        rest = &after[end..];
+    }
+    out.push_str(rest);
+    out
+}
+
+fn redact_bearer(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(pos) = rest.find("Bearer ") {
+        out.push_str(&rest[..pos + 7]);
+        let after = &rest[pos + 7..];
+        let end = after
+            .find(|c: char| c.is_whitespace() || c == '"' || c == '\'' || c == ',')
+            .unwrap_or(after.len());
+        if end > 0 {
+            out.push_str(REDACTED);
+        }
+        rest = &after[end..];
+    }
+    out.push_str(rest);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_does_not_show_the_secret() {
+        let s = Secret::new("abc123");
+        assert_eq!(format!("{s:?}"), "Secret(<redacted>)");
+        assert_eq!(s.expose(), "abc123");
+    }
+
+    #[test]
+    fn redacts_token_paths() {
+        assert_eq!(
+            redact("HEAD https://repo.anaconda.cloud/t/abc-123/repo/main/noarch/repodata.json"),
+            "HEAD https://repo.anaconda.cloud/t/<redacted>/repo/main/noarch/repodata.json"
+        );
+        assert_eq!(
+            redact("x/t/a/ and /t/b"),
+            "x/t/<redacted>/ and /t/<redacted>"
+        );
+        assert_eq!(redact("/t//"), "/t//");
+        assert_eq!(redact("no secrets here"), "no secrets here");
+    }
+
+    #[test]
+    fn redacts_bearer_values() {
+        assert_eq!(
+            redact("Authorization: Bearer eyJabc.def, next"),
+            "Authorization: Bearer <redacted>, next"
+        );
+    }
+
+    #[test]
+    fn redaction_is_idempotent() {
+        let once = redact("/t/tok/ Bearer key");
+        assert_eq!(redact(&once), once);
+    }
+}

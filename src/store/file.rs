@@ -1,0 +1,266 @@
+//! The keyring file (`preferred_token_storage = "anaconda-keyring"`, the default):
+//! `{"<service>": {"<user>": "<secret>"}}`, written as Python's `json.dump` writes it so that
+//! the file stays byte-compatible with the Python tool (`files.md`).
+//!
+//! Unlike the Python tool, a file we cannot parse is an error and is never overwritten, and every
+//! write goes through `crate::fs::update` (lock, temp file 0600, fsync, rename).
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use crate::error::{Error, Result};
+use crate::fs::{self, Mode};
+
+#[derive(Debug, Clone)]
+pub struct FileStore {
+    path: PathBuf,
+}
+
+impl FileStore {
+    pub fn new(path: impl Into<PathBuf>) -> Self {
+        FileStore { path: path.into() }
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub fn get(&self, service: &str, user: &str) -> Result<Option<String>> {
+        let bytes = fs::read_optional(&self.path).map_err(Error::io("read", &self.path))?;
+        let data = parse(&self.path, bytes.as_deref())?;
+        Ok(data
+            .get(service)
+            .and_then(|users| users.get(user))
+            .and_then(Value::as_str)
+            .map(str::to_string))
+    }
+
+    /// Read-modify-write of one entry under the file's lock. `change` gets the current secret
+    /// and returns the new one (`None` deletes the entry) or `Unchanged`.
+    pub fn update<T>(
+        &self,
+        service: &str,
+        user: &str,
+        change: impl FnOnce(Option<&str>) -> Result<(Change, T)>,
+    ) -> Result<T> {
+        let path = &self.path;
+        fs::update(path, Mode::Secret, |bytes| {
+            let mut data = parse(path, bytes)?;
+            let current = data
+                .get(service)
+                .and_then(|users| users.get(user))
+                .and_then(Value::as_str)
+                .map(str::to_string);
+            let (change, result) = change(current.as_deref())?;
+            match change {
+                Change::Unchanged => return Ok((None, result)),
+                Change::Set(secret) => {
+                    let users = data
+                        .entry(service)
+                        .or_insert_with(|| Value::Object(Map::new()));
+                    match users.as_object_mut() {
+                        Some(users) => {
+                            users.insert(user.to_string(), Value::String(secret));
+                        }
+                        None => {
+                            return Err(not_a_store(path, &format!("{service:?} is not an object")));
+                        }
+                    }
+                }
+                Change::Delete => {
+                    if let Some(users) = data.get_mut(service).and_then(Value::as_object_mut) {
+                        users.shift_remove(user);
+                    }
+                }
+            }
+            Ok((Some(to_python_json(&data)), result))
+        })
+    }
+
+    /// "plain text file, mode 0600" for `list`.
+    pub fn describe(&self) -> String {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            if let Ok(meta) = std::fs::metadata(&self.path) {
+                return format!(
+                    "{} (plain text file, mode {:04o})",
+                    self.path.display(),
+                    meta.permissions().mode() & 0o7777
+                );
+            }
+        }
+        format!("{} (plain text file)", self.path.display())
+    }
+}
+
+/// What an update does to the entry.
+pub enum Change {
+    Unchanged,
+    Set(String),
+    Delete,
+}
+
+fn not_a_store(path: &Path, detail: &str) -> Error {
+    Error::InvalidFile {
+        path: path.to_path_buf(),
+        what: "keyring file",
+        detail: detail.to_string(),
+        hint: Some(
+            "It was left unchanged. Fix or move it (the Python tool would have overwritten it), \
+             then try again."
+                .into(),
+        ),
+    }
+}
+
+/// A missing or empty file is an empty store; anything else must be a JSON object.
+fn parse(path: &Path, bytes: Option<&[u8]>) -> Result<Map<String, Value>> {
+    let bytes = match bytes {
+        None => return Ok(Map::new()),
+        Some(b) if b.iter().all(u8::is_ascii_whitespace) => return Ok(Map::new()),
+        Some(b) => b,
+    };
+    match serde_json::from_slice::<Value>(bytes) {
+        Ok(Value::Object(map)) => Ok(map),
+        Ok(_) => Err(not_a_store(path, "the top level is not a JSON object")),
+        // Line and column only: the message of a JSON error may quote secrets.
+        Err(e) => Err(not_a_store(
+            path,
+            &format!("not JSON (line {}, column {})", e.line(), e.column()),
+        )),
+    }
+}
+
+/// Serializes as Python's `json.dump(data, fp)` does: `", "` and `": "` separators, non-ASCII
+/// escaped as `\uXXXX` (`ensure_ascii`), no trailing newline. No crate offers this formatter.
+fn to_python_json(data: &Map<String, Value>) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut serializer = serde_json::Serializer::with_formatter(&mut out, PythonFormatter);
+    // Writing a `Value` into a Vec cannot fail.
+    let _ = data.serialize(&mut serializer);
+    out
+}
+
+struct PythonFormatter;
+
+impl serde_json::ser::Formatter for PythonFormatter {
+    fn begin_array_value<W: ?Sized + Write>(
+        &mut self,
+        w: &mut W,
+        first: bool,
+    ) -> std::io::Result<()> {
+        if first { Ok(()) } else { w.write_all(b", ") }
+    }
+
+    fn begin_object_key<W: ?Sized + Write>(
+        &mut self,
+        w: &mut W,
+        first: bool,
+    ) -> std::io::Result<()> {
+        if first { Ok(()) } else { w.write_all(b", ") }
+    }
+
+    fn begin_object_value<W: ?Sized + Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        w.write_all(b": ")
+    }
+
+    fn write_string_fragment<W: ?Sized + Write>(
+        &mut self,
+        w: &mut W,
+        fragment: &str,
+    ) -> std::io::Result<()> {
+        for c in fragment.chars() {
+            if c.is_ascii() {
+                w.write_all(&[c as u8])?;
+            } else {
+                let mut units = [0u16; 2];
+                for unit in c.encode_utf16(&mut units) {
+                    write!(w, "\\u{unit:04x}")?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn writes_like_python_json_dump() {
+        let data: Map<String, Value> = serde_json::from_str(
+            r#"{"Anaconda Cloud": {"anaconda.com": "abc="}, "other": {"u": "é", "n": [1, 2]}}"#,
+        )
+        .unwrap();
+        // python3 -c 'import json,sys; json.dump({"Anaconda Cloud": {"anaconda.com": "abc="}, "other": {"u": "é", "n": [1, 2]}}, sys.stdout)'
+        assert_eq!(
+            String::from_utf8(to_python_json(&data)).unwrap(),
+            r#"{"Anaconda Cloud": {"anaconda.com": "abc="}, "other": {"u": "\u00e9", "n": [1, 2]}}"#
+        );
+    }
+
+    #[test]
+    fn set_keeps_other_services_users_and_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("keyring");
+        std::fs::write(
+            &path,
+            r#"{"zzz": {"a": "1"}, "Anaconda Cloud": {"other.example": "x", "anaconda.com": "old"}}"#,
+        )
+        .unwrap();
+        let store = FileStore::new(&path);
+        store
+            .update("Anaconda Cloud", "anaconda.com", |old| {
+                assert_eq!(old, Some("old"));
+                Ok((Change::Set("new".into()), ()))
+            })
+            .unwrap();
+        assert_eq!(
+            std::fs::read_to_string(&path).unwrap(),
+            r#"{"zzz": {"a": "1"}, "Anaconda Cloud": {"other.example": "x", "anaconda.com": "new"}}"#
+        );
+        store
+            .update("Anaconda Cloud", "anaconda.com", |_| {
+                Ok((Change::Delete, ()))
+            })
+            .unwrap();
+        assert_eq!(
+            std::fs::read_to_string(&path).unwrap(),
+            r#"{"zzz": {"a": "1"}, "Anaconda Cloud": {"other.example": "x"}}"#
+        );
+        assert_eq!(store.get("Anaconda Cloud", "anaconda.com").unwrap(), None);
+        assert_eq!(store.get("zzz", "a").unwrap().as_deref(), Some("1"));
+    }
+
+    #[test]
+    fn empty_and_missing_files_are_empty_stores() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("keyring");
+        let store = FileStore::new(&path);
+        assert_eq!(store.get("s", "u").unwrap(), None);
+        std::fs::write(&path, "").unwrap();
+        assert_eq!(store.get("s", "u").unwrap(), None);
+    }
+
+    #[test]
+    fn corrupt_file_is_an_error_and_left_unchanged() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("keyring");
+        for content in ["{not json", "[1, 2]", r#"{"Anaconda Cloud": "flat"}"#] {
+            std::fs::write(&path, content).unwrap();
+            let store = FileStore::new(&path);
+            let err = store
+                .update("Anaconda Cloud", "anaconda.com", |_| {
+                    Ok((Change::Set("x".into()), ()))
+                })
+                .unwrap_err();
+            assert!(err.to_string().contains("keyring"), "{err}");
+            assert_eq!(std::fs::read_to_string(&path).unwrap(), content);
+        }
+    }
+}

@@ -1,0 +1,187 @@
+//! The keyring entry: one per domain, under the service `Anaconda Cloud`, whose secret is the
+//! standard (padded) base64 of a compact JSON object (`files.md`). The Python tool reads what we
+//! write and we read what it writes; it ignores the per-token `expires_at` we add.
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use serde::{Deserialize, Serialize};
+
+use crate::secret::Secret;
+
+/// The keyring service name shared with the Python tool.
+pub const SERVICE: &str = "Anaconda Cloud";
+const VERSION: u32 = 2;
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct TokenInfo {
+    pub domain: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub api_key: Option<Secret>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub username: Option<String>,
+    #[serde(default)]
+    pub repo_tokens: Vec<RepoToken>,
+    #[serde(default)]
+    pub version: Option<u32>,
+    /// Fields a newer tool added: kept as they were.
+    #[serde(flatten)]
+    pub other: serde_json::Map<String, serde_json::Value>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct RepoToken {
+    pub token: Secret,
+    /// The Python model allows a token without an organization; such a record is kept as is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub org_name: Option<String>,
+    /// RFC 3339; ours only (the Python tool ignores and drops it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<String>,
+    #[serde(flatten)]
+    pub other: serde_json::Map<String, serde_json::Value>,
+}
+
+impl RepoToken {
+    pub fn new(org_name: &str, token: Secret, expires_at: Option<String>) -> Self {
+        RepoToken {
+            token,
+            org_name: Some(org_name.to_string()),
+            expires_at,
+            other: Default::default(),
+        }
+    }
+}
+
+impl RepoToken {
+    pub fn is_for(&self, org: &str) -> bool {
+        self.org_name.as_deref() == Some(org)
+    }
+
+    /// The organization name, empty for the rare record without one.
+    pub fn org(&self) -> &str {
+        self.org_name.as_deref().unwrap_or_default()
+    }
+}
+
+impl TokenInfo {
+    pub fn new(domain: &str) -> Self {
+        TokenInfo {
+            domain: domain.to_string(),
+            api_key: None,
+            username: None,
+            repo_tokens: Vec::new(),
+            version: Some(VERSION),
+            other: Default::default(),
+        }
+    }
+
+    /// Decodes a stored secret. The error says what is wrong, without the secret.
+    pub fn decode(secret: &str) -> Result<TokenInfo, String> {
+        let bytes = STANDARD
+            .decode(secret.trim())
+            .map_err(|_| "the entry is not base64".to_string())?;
+        serde_json::from_slice(&bytes)
+            .map_err(|e| format!("the entry is not a token record ({})", e.classify_name()))
+    }
+
+    /// Encodes for storage: compact JSON, fields in the Python tool's order, nulls left out.
+    pub fn encode(&self) -> String {
+        let mut record = self.clone();
+        record.version = Some(VERSION);
+        // Serializing plain data with string keys cannot fail.
+        let json = serde_json::to_vec(&record).unwrap_or_default();
+        STANDARD.encode(json)
+    }
+
+    pub fn token_for(&self, org: &str) -> Option<&RepoToken> {
+        self.repo_tokens.iter().find(|t| t.is_for(org))
+    }
+
+    /// Replaces the organization's token; the new one goes at the end, as the Python tool does.
+    pub fn set_token(&mut self, token: RepoToken) {
+        self.repo_tokens.retain(|t| t.org_name != token.org_name);
+        self.repo_tokens.push(token);
+    }
+
+    /// Removes the organization's token; returns it if there was one.
+    pub fn remove_token(&mut self, org: &str) -> Option<RepoToken> {
+        let index = self.repo_tokens.iter().position(|t| t.is_for(org))?;
+        Some(self.repo_tokens.remove(index))
+    }
+}
+
+trait ClassifyName {
+    fn classify_name(&self) -> &'static str;
+}
+
+impl ClassifyName for serde_json::Error {
+    /// A serde error message may quote the input, which holds secrets: keep only its kind.
+    fn classify_name(&self) -> &'static str {
+        match self.classify() {
+            serde_json::error::Category::Io => "read error",
+            serde_json::error::Category::Syntax | serde_json::error::Category::Eof => "not JSON",
+            serde_json::error::Category::Data => "missing or mistyped fields",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What the Python tool (anaconda-auth 0.15.3) stores after `anaconda token install`:
+    /// base64 of `{"domain":"anaconda.com","api_key":"eyJk","username":null,
+    /// "repo_tokens":[{"token":"abc","org_name":"acme"}],"version":2}` with nulls dropped.
+    const PYTHON_ENTRY: &str = "eyJkb21haW4iOiJhbmFjb25kYS5jb20iLCJhcGlfa2V5IjoiZXlKayIsInJlcG9fdG9rZW5zIjpbeyJ0b2tlbiI6ImFiYyIsIm9yZ19uYW1lIjoiYWNtZSJ9XSwidmVyc2lvbiI6Mn0=";
+
+    #[test]
+    fn reads_and_writes_the_python_format_byte_for_byte() {
+        let info = TokenInfo::decode(PYTHON_ENTRY).unwrap();
+        assert_eq!(info.domain, "anaconda.com");
+        assert_eq!(info.api_key.as_ref().unwrap().expose(), "eyJk");
+        assert_eq!(info.token_for("acme").unwrap().token.expose(), "abc");
+        assert_eq!(info.encode(), PYTHON_ENTRY);
+    }
+
+    #[test]
+    fn encodes_compact_json_in_field_order() {
+        let mut info = TokenInfo::new("anaconda.com");
+        info.set_token(RepoToken::new(
+            "acme",
+            Secret::new("t1"),
+            Some("2027-01-31T00:00:00+00:00".into()),
+        ));
+        let json = String::from_utf8(STANDARD.decode(info.encode()).unwrap()).unwrap();
+        assert_eq!(
+            json,
+            r#"{"domain":"anaconda.com","repo_tokens":[{"token":"t1","org_name":"acme","expires_at":"2027-01-31T00:00:00+00:00"}],"version":2}"#
+        );
+    }
+
+    #[test]
+    fn keeps_unknown_fields_and_orders_replacements_last() {
+        let json = r#"{"domain":"d","repo_tokens":[{"token":"a","org_name":"x","note":1},{"token":"b","org_name":"y"}],"version":2,"future":true}"#;
+        let mut info = TokenInfo::decode(&STANDARD.encode(json)).unwrap();
+        info.set_token(RepoToken::new("x", Secret::new("c"), None));
+        let out = String::from_utf8(STANDARD.decode(info.encode()).unwrap()).unwrap();
+        assert_eq!(
+            out,
+            r#"{"domain":"d","repo_tokens":[{"token":"b","org_name":"y"},{"token":"c","org_name":"x"}],"version":2,"future":true}"#
+        );
+    }
+
+    #[test]
+    fn bad_entries_are_errors_without_the_secret() {
+        assert!(TokenInfo::decode("not base64!").is_err());
+        let err = TokenInfo::decode(&STANDARD.encode(r#"{"token":"s3cret"}"#)).unwrap_err();
+        assert!(!err.contains("s3cret"), "{err}");
+        assert!(TokenInfo::decode(&STANDARD.encode("[1]")).is_err());
+    }
+
+    #[test]
+    fn missing_repo_tokens_and_version_are_accepted() {
+        let info = TokenInfo::decode(&STANDARD.encode(r#"{"domain":"d","api_key":"k"}"#)).unwrap();
+        assert!(info.repo_tokens.is_empty());
+        assert!(info.encode().len() > 10);
+    }
+}
