@@ -1,0 +1,273 @@
+//! Shared test fixtures: a temporary HOME with an isolated environment, a wiremock server that
+//! speaks the API of `../shared/spec/api.md`, and the binary run as a user runs it.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use base64::Engine;
+use serde_json::{Value, json};
+use wiremock::matchers::{body_json, header, method, path};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+pub const API_KEY: &str = "test-api-key";
+pub const ACME_ID: &str = "11111111-1111-1111-1111-111111111111";
+pub const BETA_ID: &str = "22222222-2222-2222-2222-222222222222";
+pub const FREE_ID: &str = "33333333-3333-3333-3333-333333333333";
+
+/// A temporary HOME and the environment the binary runs with (nothing from the developer's).
+pub struct Home {
+    pub dir: tempfile::TempDir,
+    env: Vec<(String, String)>,
+}
+
+impl Home {
+    pub fn new() -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let home = dir.path().to_str().unwrap().to_string();
+        Home {
+            env: vec![
+                ("HOME".into(), home.clone()),
+                ("PATH".into(), "/usr/bin:/bin".into()),
+                ("XDG_CONFIG_HOME".into(), format!("{home}/.config")),
+                ("ANACONDA_TOKEN_TIMEOUT".into(), "5".into()),
+            ],
+            dir,
+        }
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub fn set(&mut self, key: &str, value: impl Into<String>) -> &mut Self {
+        let value = value.into();
+        self.env.retain(|(k, _)| k != key);
+        self.env.push((key.into(), value));
+        self
+    }
+
+    /// Points the binary at the mock API (as domain) and repository, authenticated by env.
+    pub fn with_api(&mut self, api: &Api) -> &mut Self {
+        self.set("ANACONDA_AUTH_DOMAIN", api.uri())
+            .set("CONDA_TOKEN_REPO_URL", api.repo_url())
+    }
+
+    pub fn with_env_key(&mut self) -> &mut Self {
+        self.set("ANACONDA_AUTH_API_KEY", API_KEY)
+    }
+
+    /// The binary, in this HOME, with only this environment.
+    pub fn cmd(&self, args: &[&str]) -> Command {
+        let mut cmd = Command::cargo_bin("anaconda").expect("binary built");
+        cmd.env_clear().current_dir(self.path()).args(args);
+        for (k, v) in &self.env {
+            cmd.env(k, v);
+        }
+        cmd
+    }
+
+    pub fn keyring_path(&self) -> PathBuf {
+        self.path().join(".anaconda").join("keyring")
+    }
+
+    pub fn condarc_path(&self) -> PathBuf {
+        self.path().join(".condarc")
+    }
+
+    pub fn binstar_dir(&self) -> PathBuf {
+        self.path().join(".config").join("binstar")
+    }
+
+    /// The token file conda reads for `repo_url`.
+    pub fn conda_token_file(&self, repo_url: &str) -> PathBuf {
+        let name: String = repo_url
+            .bytes()
+            .map(|b| match b {
+                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'_' | b'.' | b'-' | b'~' => {
+                    (b as char).to_string()
+                }
+                _ => format!("%{b:02X}"),
+            })
+            .collect();
+        self.binstar_dir().join(format!("{name}.token"))
+    }
+
+    /// The decoded keyring entry for `domain`, if any.
+    pub fn entry(&self, domain: &str) -> Option<Value> {
+        let text = std::fs::read_to_string(self.keyring_path()).ok()?;
+        let file: Value = serde_json::from_str(&text).expect("keyring file is JSON");
+        let secret = file["Anaconda Cloud"][domain].as_str()?;
+        Some(decode_entry(secret))
+    }
+
+    /// Stores an entry the way the Python tool writes the keyring file.
+    pub fn write_entry(&self, domain: &str, entry: &Value) {
+        let secret = encode_entry(entry);
+        let file = json!({"Anaconda Cloud": {domain: secret}});
+        std::fs::create_dir_all(self.keyring_path().parent().unwrap()).unwrap();
+        std::fs::write(self.keyring_path(), python_json(&file)).unwrap();
+    }
+}
+
+pub fn decode_entry(secret: &str) -> Value {
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(secret)
+        .expect("entry is base64");
+    serde_json::from_slice(&bytes).expect("entry is JSON")
+}
+
+pub fn encode_entry(entry: &Value) -> String {
+    base64::engine::general_purpose::STANDARD.encode(serde_json::to_string(entry).unwrap())
+}
+
+/// `json.dump` layout for simple objects of strings.
+pub fn python_json(value: &Value) -> String {
+    serde_json::to_string(value)
+        .unwrap()
+        .replace("\":\"", "\": \"")
+        .replace("\":{", "\": {")
+        .replace("\",\"", "\", \"")
+        .replace("},\"", "}, \"")
+}
+
+/// A wiremock server on loopback, owned with the runtime it runs on.
+pub struct Api {
+    pub server: MockServer,
+    rt: tokio::runtime::Runtime,
+}
+
+impl Api {
+    pub fn start() -> Self {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .unwrap();
+        let server = rt.block_on(MockServer::start());
+        Api { server, rt }
+    }
+
+    pub fn uri(&self) -> String {
+        self.server.uri()
+    }
+
+    /// The host:port the keyring entry is stored under.
+    pub fn domain(&self) -> String {
+        self.server.address().to_string()
+    }
+
+    pub fn repo_url(&self) -> String {
+        format!("{}/repo/", self.server.uri())
+    }
+
+    pub fn mount(&self, mock: Mock) {
+        self.rt.block_on(mock.mount(&self.server));
+    }
+
+    /// Requests received so far, as (method, path).
+    pub fn requests(&self) -> Vec<(String, String)> {
+        self.rt
+            .block_on(self.server.received_requests())
+            .unwrap_or_default()
+            .iter()
+            .map(|r| (r.method.to_string(), r.url.path().to_string()))
+            .collect()
+    }
+
+    pub fn received(&self) -> Vec<wiremock::Request> {
+        self.rt
+            .block_on(self.server.received_requests())
+            .unwrap_or_default()
+    }
+
+    /// `/api/organizations/my` and `/api/account` for the given (id, name, title, product).
+    pub fn organizations(&self, orgs: &[(&str, &str, &str, &str)]) {
+        let list: Vec<Value> = orgs
+            .iter()
+            .map(|(id, name, title, _)| json!({"id": id, "name": name, "title": title}))
+            .collect();
+        let subs: Vec<Value> = orgs
+            .iter()
+            .map(|(id, _, _, product)| json!({"org_id": id, "product_code": product}))
+            .collect();
+        self.mount(
+            Mock::given(method("GET"))
+                .and(path("/api/organizations/my"))
+                .and(header("authorization", format!("Bearer {API_KEY}").as_str()))
+                .respond_with(ResponseTemplate::new(200).set_body_json(list)),
+        );
+        self.mount(
+            Mock::given(method("GET"))
+                .and(path("/api/account"))
+                .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+                    "user": {"id": "u-1", "email": "a@b.c", "username": "alice"},
+                    "profile": {},
+                    "subscriptions": subs,
+                }))),
+        );
+    }
+
+    /// One business organization, `acme`.
+    pub fn acme(&self) {
+        self.organizations(&[(ACME_ID, "acme", "Acme Inc.", "commercial_subscription")]);
+    }
+
+    /// `GET …/current-token`: `Some(expiry)` → 200, `None` → 404.
+    pub fn current_token(&self, org: &str, expires: Option<&str>) {
+        let response = match expires {
+            Some(e) => ResponseTemplate::new(200).set_body_json(json!({"id": "t-1", "expires_at": e})),
+            None => ResponseTemplate::new(404).set_body_json(json!({"error": {"code": "not_found"}})),
+        };
+        self.mount(
+            Mock::given(method("GET"))
+                .and(path(format!("/api/organizations/{org}/ce/current-token")))
+                .respond_with(response),
+        );
+    }
+
+    /// `PUT …/current-token` issues `token`.
+    pub fn issue(&self, org: &str, token: &str, expires: &str) {
+        self.mount(
+            Mock::given(method("PUT"))
+                .and(path(format!("/api/organizations/{org}/ce/current-token")))
+                .and(body_json(json!({"confirm": "yes"})))
+                .respond_with(
+                    ResponseTemplate::new(200)
+                        .set_body_json(json!({"token": token, "expires_at": expires})),
+                ),
+        );
+    }
+
+    /// The repository accepts `token` (HEAD …/t/<token>/repo/main/noarch/repodata.json).
+    pub fn repo_accepts(&self, token: &str) {
+        self.repo_answers(token, 200);
+    }
+
+    pub fn repo_answers(&self, token: &str, status: u16) {
+        self.mount(
+            Mock::given(method("HEAD"))
+                .and(path(format!("/t/{token}/repo/main/noarch/repodata.json")))
+                .respond_with(ResponseTemplate::new(status)),
+        );
+    }
+
+    pub fn fail(&self, verb: &str, p: &str, status: u16) {
+        self.mount(
+            Mock::given(method(verb))
+                .and(path(p))
+                .respond_with(
+                    ResponseTemplate::new(status)
+                        .set_body_json(json!({"error": {"code": "oops", "message": "server trouble"}})),
+                ),
+        );
+    }
+}
+
+pub fn stdout(output: &std::process::Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+pub fn stderr(output: &std::process::Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
