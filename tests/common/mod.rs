@@ -59,7 +59,12 @@ impl Home {
 
     /// The binary, in this HOME, with only this environment.
     pub fn cmd(&self, args: &[&str]) -> Command {
-        let mut cmd = Command::cargo_bin("anaconda").expect("binary built");
+        Command::from_std(self.std_cmd(args))
+    }
+
+    /// The same as a plain `std::process::Command` (to spawn several at once, or in a pty).
+    pub fn std_cmd(&self, args: &[&str]) -> std::process::Command {
+        let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin!("anaconda"));
         cmd.env_clear().current_dir(self.path()).args(args);
         for (k, v) in &self.env {
             cmd.env(k, v);

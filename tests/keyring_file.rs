@@ -1,0 +1,122 @@
+//! The keyring file on a real file system: modes, locking across processes, Python's format.
+
+mod common;
+
+use common::*;
+use serde_json::json;
+
+#[test]
+fn eight_processes_installing_eight_orgs_all_end_up_stored() {
+    let api = Api::start();
+    let mut home = Home::new();
+    home.with_api(&api);
+    let orgs: Vec<String> = (0..8).map(|i| format!("org{i}")).collect();
+    for org in &orgs {
+        api.repo_accepts(&format!("tok-{org}"));
+    }
+    let children: Vec<_> = orgs
+        .iter()
+        .map(|org| {
+            let token = format!("tok-{org}");
+            home.std_cmd(&["token", "install", &token, "-o", org, "--no-set-default-channels"])
+                .stdin(std::process::Stdio::null())
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for child in children {
+        let out = child.wait_with_output().unwrap();
+        assert!(out.status.success(), "{}", stderr(&out));
+    }
+    let entry = home.entry(&api.domain()).unwrap();
+    let mut stored: Vec<String> = entry["repo_tokens"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| format!("{}={}", t["org_name"].as_str().unwrap(), t["token"].as_str().unwrap()))
+        .collect();
+    stored.sort();
+    let expected: Vec<String> = orgs.iter().map(|o| format!("{o}=tok-{o}")).collect();
+    assert_eq!(stored, expected);
+    // No temporary files are left behind.
+    let names: Vec<String> = std::fs::read_dir(home.keyring_path().parent().unwrap())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    assert!(names.iter().all(|n| n == "keyring" || n == "keyring.lock"), "{names:?}");
+}
+
+#[cfg(unix)]
+#[test]
+fn created_private_and_existing_modes_respected() {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    let api = Api::start();
+    let mut home = Home::new();
+    home.with_api(&api);
+    api.repo_accepts("tok-1");
+    home.cmd(&["token", "install", "tok-1", "-o", "acme", "--no-set-default-channels"])
+        .assert()
+        .success();
+    assert_eq!(mode(&home.keyring_path()), 0o600);
+    assert_eq!(mode(home.keyring_path().parent().unwrap()), 0o700);
+    let token_file = home.conda_token_file(&api.repo_url());
+    assert_eq!(mode(&token_file), 0o600);
+    assert_eq!(mode(token_file.parent().unwrap()), 0o700);
+
+    // A file the Python tool created with the umask's 0644 is replaced by a 0600 one.
+    std::fs::set_permissions(home.keyring_path(), std::fs::Permissions::from_mode(0o644)).unwrap();
+    home.cmd(&["token", "uninstall", "-o", "acme"]).assert().success();
+    assert_eq!(mode(&home.keyring_path()), 0o600);
+}
+
+/// What anaconda-auth 0.15.3 writes after `anaconda login` + `anaconda token install` for
+/// `acme` (produced with its `TokenInfo.save()` and `json.dump`): we read it and write back
+/// exactly the same bytes when nothing changes in the entry.
+#[test]
+fn python_written_file_is_read_and_rewritten_identically() {
+    const PYTHON_FILE: &str = r#"{"Anaconda Cloud": {"anaconda.com": "eyJkb21haW4iOiJhbmFjb25kYS5jb20iLCJhcGlfa2V5IjoiZXlKayIsInJlcG9fdG9rZW5zIjpbeyJ0b2tlbiI6ImFiYyIsIm9yZ19uYW1lIjoiYWNtZSJ9XSwidmVyc2lvbiI6Mn0="}}"#;
+    let home = Home::new();
+    std::fs::create_dir_all(home.keyring_path().parent().unwrap()).unwrap();
+    std::fs::write(home.keyring_path(), PYTHON_FILE).unwrap();
+    let out = home.cmd(&["token", "list", "--json"]).output().unwrap();
+    let rows: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(rows[0]["org_name"], "acme");
+    assert_eq!(rows[0]["token"], "abc");
+
+    // Uninstall then install the same token again: the entry is the same, byte for byte, but
+    // for our expiry field, which a given token does not have.
+    let api = Api::start();
+    let mut home2 = Home::new();
+    home2.set("CONDA_TOKEN_REPO_URL", api.repo_url());
+    std::fs::create_dir_all(home2.keyring_path().parent().unwrap()).unwrap();
+    std::fs::write(home2.keyring_path(), PYTHON_FILE).unwrap();
+    api.repo_accepts("abc");
+    home2.cmd(&["token", "uninstall", "-o", "acme"]).assert().success();
+    home2
+        .cmd(&["token", "install", "abc", "-o", "acme", "--no-set-default-channels"])
+        .assert()
+        .success();
+    assert_eq!(std::fs::read_to_string(home2.keyring_path()).unwrap(), PYTHON_FILE);
+}
+
+#[test]
+fn keyring_path_setting_is_honoured() {
+    let api = Api::start();
+    let mut home = Home::new();
+    let custom = home.path().join("elsewhere").join("kr.json");
+    home.set("CONDA_TOKEN_REPO_URL", api.repo_url())
+        .set("ANACONDA_AUTH_KEYRING_PATH", custom.to_str().unwrap());
+    api.repo_accepts("tok-1");
+    home.cmd(&["token", "install", "tok-1", "-o", "acme", "--no-set-default-channels"])
+        .assert()
+        .success();
+    assert!(custom.exists());
+    assert!(!home.keyring_path().exists());
+    let text = std::fs::read_to_string(&custom).unwrap();
+    let file: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let entry = decode_entry(file["Anaconda Cloud"]["anaconda.com"].as_str().unwrap());
+    assert_eq!(entry, json!({"domain": "anaconda.com", "repo_tokens": [{"token": "tok-1", "org_name": "acme"}], "version": 2}));
+}
