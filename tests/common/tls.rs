@@ -1,0 +1,89 @@
+//! A small HTTPS server on loopback for TLS tests (wiremock speaks plain HTTP only): a test CA
+//! made with rcgen, a certificate for localhost/127.0.0.1, and one canned answer per request.
+
+use std::io::{BufRead, BufReader, Write};
+use std::net::TcpListener;
+use std::path::Path;
+use std::sync::Arc;
+
+pub struct TlsServer {
+    pub port: u16,
+    /// The CA certificate (PEM) that signed the server's certificate.
+    pub ca_pem: String,
+}
+
+/// Answers every request with `status` and `body` (JSON), closing the connection after each.
+pub fn start(status: u16, body: &'static str) -> TlsServer {
+    let ca_key = rcgen::KeyPair::generate().unwrap();
+    let mut ca_params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+    ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+    ca_params
+        .distinguished_name
+        .push(rcgen::DnType::CommonName, "anaconda-token test CA");
+    let ca_cert = ca_params.self_signed(&ca_key).unwrap();
+    let issuer = rcgen::Issuer::new(ca_params, ca_key);
+
+    let server_key = rcgen::KeyPair::generate().unwrap();
+    let server_params =
+        rcgen::CertificateParams::new(vec!["localhost".to_string(), "127.0.0.1".to_string()])
+            .unwrap();
+    let server_cert = server_params.signed_by(&server_key, &issuer).unwrap();
+
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_no_client_auth()
+        .with_single_cert(
+            vec![server_cert.der().clone()],
+            rustls::pki_types::PrivateKeyDer::Pkcs8(server_key.serialize_der().into()),
+        )
+        .unwrap();
+    let config = Arc::new(config);
+
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().take(200) {
+            let Ok(mut tcp) = stream else { continue };
+            let config = config.clone();
+            std::thread::spawn(move || {
+                let Ok(mut conn) = rustls::ServerConnection::new(config) else {
+                    return;
+                };
+                let mut tls = rustls::Stream::new(&mut conn, &mut tcp);
+                let mut reader = BufReader::new(&mut tls);
+                let mut method = String::new();
+                // Read the request head; bodies are small JSON we do not need.
+                loop {
+                    let mut line = String::new();
+                    match reader.read_line(&mut line) {
+                        Ok(0) | Err(_) => return,
+                        Ok(_) if line == "\r\n" => break,
+                        Ok(_) if method.is_empty() => method = line,
+                        Ok(_) => {}
+                    }
+                }
+                let content = if method.starts_with("HEAD") { "" } else { body };
+                let answer = format!(
+                    "HTTP/1.1 {status} X\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{content}",
+                    body.len()
+                );
+                let _ = tls.write_all(answer.as_bytes());
+                let _ = tls.flush();
+                tls.conn.send_close_notify();
+                let _ = tls.flush();
+            });
+        }
+    });
+    TlsServer {
+        port,
+        ca_pem: ca_cert.pem(),
+    }
+}
+
+impl TlsServer {
+    pub fn write_ca(&self, path: &Path) {
+        std::fs::write(path, &self.ca_pem).unwrap();
+    }
+}
