@@ -1,0 +1,46 @@
+//! Prompts on a real pseudo-terminal: the organization picker (arrow keys) and the reissue and
+//! `.condarc` confirmations.
+#![cfg(unix)]
+
+mod common;
+
+use common::*;
+
+#[test]
+fn picker_and_confirmations_on_a_terminal() {
+    let api = Api::start();
+    let mut home = Home::new();
+    home.with_api(&api).with_env_key().set("TERM", "xterm");
+    api.organizations(&[
+        (ACME_ID, "acme", "Acme Inc.", "commercial_subscription"),
+        (BETA_ID, "beta", "Beta Corp", "commercial_subscription"),
+    ]);
+    api.current_token("beta", Some("2026-12-31T00:00:00Z"));
+    api.issue("beta", "tok-beta", "2027-01-31T00:00:00Z");
+    api.repo_accepts("tok-beta");
+
+    let cmd = home.std_cmd(&["token", "install"]);
+    let mut session = rexpect::session::spawn_command(cmd, Some(20_000)).unwrap();
+    session.exp_string("Please select an organization:").unwrap();
+    session.exp_string("Beta Corp (beta)").unwrap();
+    // Give the list a moment to switch the terminal to raw mode before typing.
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    session.send("\x1b[B").unwrap(); // arrow down to the second organization
+    session.flush().unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    session.send("\r").unwrap();
+    session.flush().unwrap();
+    session.exp_string("An existing token already exists for the organization").unwrap();
+    session.exp_string("Proceed? [y/n] (n): ").unwrap();
+    session.send_line("y").unwrap();
+    session.exp_string("Your conda token has been installed and expires").unwrap();
+    session.exp_string("Prepared to set default channels in .condarc.").unwrap();
+    session.exp_string("Proceed? [y/n] (n): ").unwrap();
+    session.send_line("n").unwrap();
+    session.exp_string("Success! Your token has been installed and validated.").unwrap();
+    session.exp_eof().unwrap();
+
+    let entry = home.entry(&api.domain()).unwrap();
+    assert_eq!(entry["repo_tokens"][0]["org_name"], "beta");
+    assert!(!home.condarc_path().exists(), "the user declined the .condarc change");
+}
