@@ -118,6 +118,7 @@ impl Context {
         let condarc = Condarc::load(&self.settings.user_condarc)?;
         Ok(condarc
             .get_scalar("ssl_verify")
+            .filter(|v| !v.trim().is_empty())
             .map(|v| SslVerify::parse(&v))
             .unwrap_or(SslVerify::Yes))
     }

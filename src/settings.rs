@@ -81,7 +81,17 @@ impl SslVerify {
             "true" | "1" | "yes" | "on" => SslVerify::Yes,
             "false" | "0" | "no" | "off" => SslVerify::No,
             "truststore" => SslVerify::Truststore,
-            _ => SslVerify::CaBundle(expand_path(text.trim())),
+            _ => SslVerify::CaBundle(PathBuf::from(text.trim())),
+        }
+    }
+
+    /// With `~` and `$VARS` expanded in a CA bundle path.
+    fn expanded(self, env: &Env) -> SslVerify {
+        match self {
+            SslVerify::CaBundle(path) => {
+                SslVerify::CaBundle(expand_path(env, &path.to_string_lossy()))
+            }
+            other => other,
         }
     }
 }
@@ -158,7 +168,7 @@ impl Settings {
             .ok_or_else(|| Error::msg("Cannot find your home folder: set HOME."))?;
         let config_path = env
             .get("ANACONDA_CONFIG_TOML")
-            .map(expand_path)
+            .map(|p| expand_path(env, p))
             .unwrap_or_else(|| home.join(".anaconda").join("config.toml"));
         let sources = Sources::load(env, &config_path)?;
 
@@ -170,9 +180,9 @@ impl Settings {
         let api_key = sources.string("api_key")?.map(Secret::new);
         let keyring_path = sources
             .string("keyring_path")?
-            .map(|p| expand_path(&p))
+            .map(|p| expand_path(env, &p))
             .unwrap_or_else(|| home.join(".anaconda").join("keyring"));
-        let ssl_verify = sources.ssl_verify("ssl_verify")?;
+        let ssl_verify = sources.ssl_verify("ssl_verify")?.map(|s| s.expanded(env));
         let extra_headers = sources.headers("extra_headers")?;
 
         let repo_url = match env.get("CONDA_TOKEN_REPO_URL") {
@@ -208,7 +218,9 @@ impl Settings {
             ssl_verify,
             extra_headers,
             repo_url,
-            conda_ssl_verify_env: env.get("CONDA_SSL_VERIFY").map(SslVerify::parse),
+            conda_ssl_verify_env: env
+                .get("CONDA_SSL_VERIFY")
+                .map(|v| SslVerify::parse(v).expanded(env)),
             config_path,
             user_condarc: home.join(".condarc"),
             binstar_dir,
@@ -508,7 +520,7 @@ fn find_conda(env: &Env) -> Option<PathBuf> {
 }
 
 /// Expands `~` and `$VAR` / `${VAR}` in a configured path, as the Python tool does.
-pub fn expand_path(value: &str) -> PathBuf {
+pub fn expand_path(env: &Env, value: &str) -> PathBuf {
     let mut out = String::new();
     let mut chars = value.chars().peekable();
     while let Some(c) = chars.next() {
@@ -532,8 +544,8 @@ pub fn expand_path(value: &str) -> PathBuf {
         if braced && chars.peek() == Some(&'}') {
             chars.next();
         }
-        match std::env::var(&name) {
-            Ok(v) if !name.is_empty() => out.push_str(&v),
+        match env.get(&name) {
+            Some(v) if !name.is_empty() => out.push_str(v),
             _ if braced => out.push_str(&format!("${{{name}}}")),
             _ => {
                 out.push('$');
@@ -541,13 +553,10 @@ pub fn expand_path(value: &str) -> PathBuf {
             }
         }
     }
-    if out == "~" || out.starts_with("~/") {
-        if let Some(home) = std::env::var_os("HOME")
-            .map(PathBuf::from)
-            .or_else(dirs::home_dir)
-        {
-            return home.join(out.trim_start_matches('~').trim_start_matches('/'));
-        }
+    if (out == "~" || out.starts_with("~/"))
+        && let Some(home) = env.get("HOME").map(PathBuf::from).or_else(dirs::home_dir)
+    {
+        return home.join(out.trim_start_matches('~').trim_start_matches('/'));
     }
     PathBuf::from(out)
 }
@@ -665,6 +674,17 @@ mod tests {
             ])
             .is_err()
         );
+    }
+
+    #[test]
+    fn paths_expand_home_and_variables() {
+        let env = Env::from_pairs([("HOME", "/h"), ("DIR", "/d")]);
+        assert_eq!(expand_path(&env, "~/k"), PathBuf::from("/h/k"));
+        assert_eq!(expand_path(&env, "$DIR/k"), PathBuf::from("/d/k"));
+        assert_eq!(expand_path(&env, "${DIR}x"), PathBuf::from("/dx"));
+        assert_eq!(expand_path(&env, "$NOPE/k"), PathBuf::from("$NOPE/k"));
+        let s = resolve(&[("HOME", "/h"), ("ANACONDA_AUTH_SSL_VERIFY", "~/ca.pem")]).unwrap();
+        assert_eq!(s.ssl_verify, Some(SslVerify::CaBundle("/h/ca.pem".into())));
     }
 
     #[test]

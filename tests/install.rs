@@ -20,7 +20,9 @@ fn assert_installed(home: &Home, api: &Api, org: &str, token: &str) {
     let entry = home.entry(&api.domain()).expect("keyring entry written");
     let tokens = entry["repo_tokens"].as_array().unwrap();
     assert!(
-        tokens.iter().any(|t| t["org_name"] == org && t["token"] == token),
+        tokens
+            .iter()
+            .any(|t| t["org_name"] == org && t["token"] == token),
         "{entry}"
     );
     let file = home.conda_token_file(&api.repo_url());
@@ -44,15 +46,29 @@ fn one_business_org_is_selected_issued_validated_stored_and_configured() {
     let out = home.cmd(&["token", "install", "--yes"]).output().unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let text = stdout(&out);
-    assert!(text.contains("Only one organization found, automatically selecting: acme"), "{text}");
-    assert!(text.contains("Your conda token has been installed and expires 2027-01-31 00:00:00+00:00"), "{text}");
-    assert!(text.contains("Success! Your token has been installed and validated, and conda has been configured."), "{text}");
+    assert!(
+        text.contains("Only one organization found, automatically selecting: acme"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Your conda token has been installed and expires 2027-01-31 00:00:00+00:00"),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "Success! Your token has been installed and validated, and conda has been configured."
+        ),
+        "{text}"
+    );
     // The token is never printed by install.
     assert!(!text.contains(TOKEN) && !stderr(&out).contains(TOKEN));
 
     assert_installed(&home, &api, "acme", TOKEN);
     let entry = home.entry(&api.domain()).unwrap();
-    assert_eq!(entry["repo_tokens"][0]["expires_at"], "2027-01-31T00:00:00+00:00");
+    assert_eq!(
+        entry["repo_tokens"][0]["expires_at"],
+        "2027-01-31T00:00:00+00:00"
+    );
     assert_eq!(entry["version"], 2);
     let condarc = std::fs::read_to_string(home.condarc_path()).unwrap();
     let repo = api.repo_url();
@@ -89,10 +105,16 @@ fn several_orgs_with_org_flag() {
     api.current_token("beta", None);
     api.issue("beta", TOKEN, EXPIRES);
     api.repo_accepts(TOKEN);
-    home.cmd(&["token", "install", "-o", "beta", "-y"]).assert().success();
+    home.cmd(&["token", "install", "-o", "beta", "-y"])
+        .assert()
+        .success();
     assert_installed(&home, &api, "beta", TOKEN);
     // --org given: the organization list is not fetched.
-    assert!(!api.requests().iter().any(|(_, p)| p == "/api/organizations/my"));
+    assert!(
+        !api.requests()
+            .iter()
+            .any(|(_, p)| p == "/api/organizations/my")
+    );
 }
 
 #[test]
@@ -130,14 +152,24 @@ fn existing_token_answered_no_changes_nothing() {
     api.acme();
     api.current_token("acme", Some("2026-12-31T00:00:00Z"));
     api.issue("acme", TOKEN, EXPIRES);
-    let out = home.cmd(&["token", "install"]).write_stdin("n\n").output().unwrap();
+    let out = home
+        .cmd(&["token", "install"])
+        .write_stdin("n\n")
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(1));
     let text = stdout(&out);
-    assert!(text.contains("An existing token already exists for the organization acme."), "{text}");
+    assert!(
+        text.contains("An existing token already exists for the organization acme."),
+        "{text}"
+    );
     assert!(text.contains("Reissuing a new token will revoke and deactivate any existing token access. This action can't be undone."));
     assert!(stderr(&out).contains("Proceed? [y/n] (n): "));
     assert!(stderr(&out).contains("Aborted."));
-    assert!(!api.requests().iter().any(|(m, _)| m == "PUT"), "a token was issued");
+    assert!(
+        !api.requests().iter().any(|(m, _)| m == "PUT"),
+        "a token was issued"
+    );
     assert_nothing_stored(&home);
 }
 
@@ -165,7 +197,11 @@ fn existing_token_answered_yes_on_stdin() {
     api.issue("acme", TOKEN, EXPIRES);
     api.repo_accepts(TOKEN);
     // First answer re-asks, then yes for the token, then yes for .condarc.
-    let out = home.cmd(&["token", "install"]).write_stdin("maybe\ny\nY\n").output().unwrap();
+    let out = home
+        .cmd(&["token", "install"])
+        .write_stdin("maybe\ny\nY\n")
+        .output()
+        .unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(stdout(&out).contains("and conda has been configured."));
     assert!(home.condarc_path().exists());
@@ -178,12 +214,22 @@ fn given_token_with_org_makes_no_api_request_before_validation() {
     home.with_api(&api); // no API key at all: a site token needs none
     api.repo_accepts(TOKEN);
     let out = home
-        .cmd(&["token", "install", TOKEN, "--org", "acme", "--no-set-default-channels"])
+        .cmd(&[
+            "token",
+            "install",
+            TOKEN,
+            "--org",
+            "acme",
+            "--no-set-default-channels",
+        ])
         .output()
         .unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
     let text = stdout(&out);
-    assert!(text.contains("Success! Your token has been installed and validated."), "{text}");
+    assert!(
+        text.contains("Success! Your token has been installed and validated."),
+        "{text}"
+    );
     assert!(text.contains("anaconda token config"), "{text}");
     assert!(!text.contains("expires"), "{text}");
     assert_eq!(api.requests().len(), 1);
@@ -200,10 +246,17 @@ fn token_from_stdin() {
     let mut home = Home::new();
     home.with_api(&api);
     api.repo_accepts(TOKEN);
-    home.cmd(&["token", "install", "-", "-o", "acme", "--no-set-default-channels"])
-        .write_stdin(format!("  {TOKEN}\n"))
-        .assert()
-        .success();
+    home.cmd(&[
+        "token",
+        "install",
+        "-",
+        "-o",
+        "acme",
+        "--no-set-default-channels",
+    ])
+    .write_stdin(format!("  {TOKEN}\n"))
+    .assert()
+    .success();
     assert_installed(&home, &api, "acme", TOKEN);
 }
 
@@ -219,7 +272,12 @@ fn invalid_token_stores_nothing() {
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
     let err = stderr(&out);
-    assert!(err.contains("The token could not be validated. Please check that you have typed it correctly."), "{err}");
+    assert!(
+        err.contains(
+            "The token could not be validated. Please check that you have typed it correctly."
+        ),
+        "{err}"
+    );
     assert!(err.contains("HTTP 403"), "{err}");
     assert!(!err.contains("wrong-token"), "{err}");
     assert_nothing_stored(&home);
@@ -247,7 +305,10 @@ fn issued_token_rejected_by_repository_says_previous_is_revoked() {
     let out = home.cmd(&["token", "install", "-y"]).output().unwrap();
     assert_eq!(out.status.code(), Some(1));
     let err = stderr(&out);
-    assert!(err.contains("HTTP 401") && err.contains("already revoked"), "{err}");
+    assert!(
+        err.contains("HTTP 401") && err.contains("already revoked"),
+        "{err}"
+    );
     assert!(err.contains("anaconda token reissue -o acme"), "{err}");
     assert_nothing_stored(&home);
 }
@@ -260,8 +321,14 @@ fn no_api_key_asks_for_login() {
     let out = home.cmd(&["token", "install", "-y"]).output().unwrap();
     assert_eq!(out.status.code(), Some(1));
     let err = stderr(&out);
-    assert!(err.contains("Login is required to complete this action."), "{err}");
-    assert!(err.contains("anaconda login --at") && err.contains("ANACONDA_AUTH_API_KEY"), "{err}");
+    assert!(
+        err.contains("Login is required to complete this action."),
+        "{err}"
+    );
+    assert!(
+        err.contains("anaconda login --at") && err.contains("ANACONDA_AUTH_API_KEY"),
+        "{err}"
+    );
     assert!(err.contains("config.toml"), "{err}");
     assert!(api.requests().is_empty());
 }
@@ -278,7 +345,10 @@ fn invalid_api_key() {
     let out = home.cmd(&["token", "install", "-y"]).output().unwrap();
     assert_eq!(out.status.code(), Some(1));
     let err = stderr(&out);
-    assert!(err.contains("Your provided API Key or login token is invalid"), "{err}");
+    assert!(
+        err.contains("Your provided API Key or login token is invalid"),
+        "{err}"
+    );
     assert!(!err.contains(API_KEY), "{err}");
 }
 
@@ -305,7 +375,11 @@ fn api_key_stored_by_login_is_used_and_kept() {
 fn expired_api_key_is_not_sent() {
     use base64::Engine;
     let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
-    let jwt = format!("{}.{}.sig", b64.encode(r#"{"alg":"RS256"}"#), b64.encode(r#"{"exp":1000}"#));
+    let jwt = format!(
+        "{}.{}.sig",
+        b64.encode(r#"{"alg":"RS256"}"#),
+        b64.encode(r#"{"exp":1000}"#)
+    );
     let api = Api::start();
     let mut home = Home::new();
     home.with_api(&api).set("ANACONDA_AUTH_API_KEY", jwt);
@@ -334,14 +408,24 @@ fn server_errors_on_each_endpoint() {
         let out = home.cmd(&["token", "install", "-y"]).output().unwrap();
         assert_eq!(out.status.code(), Some(1), "{verb} {failing}");
         let err = stderr(&out);
-        assert!(err.contains(&format!("{verb} ")) && err.contains(failing), "{err}");
-        assert!(err.contains("HTTP 500") && err.contains("server trouble"), "{err}");
+        assert!(
+            err.contains(&format!("{verb} ")) && err.contains(failing),
+            "{err}"
+        );
+        assert!(
+            err.contains("HTTP 500") && err.contains("server trouble"),
+            "{err}"
+        );
         if verb == "PUT" {
             assert!(err.contains("may already be revoked"), "{err}");
             let puts = api.requests().iter().filter(|(m, _)| m == "PUT").count();
             assert_eq!(puts, 1, "a PUT must never be retried");
         } else {
-            let tries = api.requests().iter().filter(|(m, p)| m == verb && p == failing).count();
+            let tries = api
+                .requests()
+                .iter()
+                .filter(|(m, p)| m == verb && p == failing)
+                .count();
             assert_eq!(tries, 3, "GET is retried twice");
         }
         assert_nothing_stored(&home);
@@ -362,16 +446,29 @@ fn repository_500_is_not_valid() {
 #[test]
 fn unreachable_host() {
     // A port that was just free: nothing listens there.
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let mut home = Home::new();
     home.set("ANACONDA_AUTH_DOMAIN", format!("http://127.0.0.1:{port}"))
-        .set("CONDA_TOKEN_REPO_URL", format!("http://127.0.0.1:{port}/repo/"))
+        .set(
+            "CONDA_TOKEN_REPO_URL",
+            format!("http://127.0.0.1:{port}/repo/"),
+        )
         .with_env_key();
     let out = home.cmd(&["token", "install", "-y"]).output().unwrap();
     assert_eq!(out.status.code(), Some(1));
     let err = stderr(&out);
-    assert!(err.contains(&format!("Could not reach 127.0.0.1:{port}")), "{err}");
-    let out = home.cmd(&["token", "install", TOKEN, "-o", "acme"]).output().unwrap();
+    assert!(
+        err.contains(&format!("Could not reach 127.0.0.1:{port}")),
+        "{err}"
+    );
+    let out = home
+        .cmd(&["token", "install", TOKEN, "-o", "acme"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(1));
     assert!(!stderr(&out).contains(TOKEN), "{}", stderr(&out));
     assert_nothing_stored(&home);
@@ -384,10 +481,16 @@ fn verbose_log_redacts_token_and_key() {
     api.current_token("acme", None);
     api.issue("acme", TOKEN, EXPIRES);
     api.repo_accepts(TOKEN);
-    let out = home.cmd(&["-v", "token", "install", "-y", "--no-set-default-channels"]).output().unwrap();
+    let out = home
+        .cmd(&["-v", "token", "install", "-y", "--no-set-default-channels"])
+        .output()
+        .unwrap();
     assert!(out.status.success());
     let err = stderr(&out);
-    assert!(err.contains("HEAD") && err.contains("/t/<redacted>/repo/main/noarch/repodata.json"), "{err}");
+    assert!(
+        err.contains("HEAD") && err.contains("/t/<redacted>/repo/main/noarch/repodata.json"),
+        "{err}"
+    );
     assert!(!err.contains(TOKEN) && !err.contains(API_KEY), "{err}");
 }
 
@@ -399,9 +502,16 @@ fn requests_carry_the_documented_headers() {
     api.current_token("acme", None);
     api.issue("acme", TOKEN, EXPIRES);
     api.repo_accepts(TOKEN);
-    home.cmd(&["token", "install", "-y", "--no-set-default-channels"]).assert().success();
+    home.cmd(&["token", "install", "-y", "--no-set-default-channels"])
+        .assert()
+        .success();
     for request in api.received() {
-        let h = |n: &str| request.headers.get(n).map(|v| v.to_str().unwrap().to_string());
+        let h = |n: &str| {
+            request
+                .headers
+                .get(n)
+                .map(|v| v.to_str().unwrap().to_string())
+        };
         if request.method.as_str() == "HEAD" {
             assert!(h("authorization").is_none(), "repository check sent a key");
             continue;
@@ -422,16 +532,28 @@ fn second_org_is_added_and_reinstall_replaces() {
     ]);
     for (org, token) in [("acme", "tok-a"), ("beta", "tok-b"), ("acme", "tok-a2")] {
         api.repo_accepts(token);
-        home.cmd(&["token", "install", token, "-o", org, "--no-set-default-channels"])
-            .assert()
-            .success();
+        home.cmd(&[
+            "token",
+            "install",
+            token,
+            "-o",
+            org,
+            "--no-set-default-channels",
+        ])
+        .assert()
+        .success();
     }
     let entry = home.entry(&api.domain()).unwrap();
     let tokens: Vec<(&str, &str)> = entry["repo_tokens"]
         .as_array()
         .unwrap()
         .iter()
-        .map(|t| (t["org_name"].as_str().unwrap(), t["token"].as_str().unwrap()))
+        .map(|t| {
+            (
+                t["org_name"].as_str().unwrap(),
+                t["token"].as_str().unwrap(),
+            )
+        })
         .collect();
     assert_eq!(tokens, [("beta", "tok-b"), ("acme", "tok-a2")]);
 }

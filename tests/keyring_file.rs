@@ -18,12 +18,19 @@ fn eight_processes_installing_eight_orgs_all_end_up_stored() {
         .iter()
         .map(|org| {
             let token = format!("tok-{org}");
-            home.std_cmd(&["token", "install", &token, "-o", org, "--no-set-default-channels"])
-                .stdin(std::process::Stdio::null())
-                .stdout(std::process::Stdio::piped())
-                .stderr(std::process::Stdio::piped())
-                .spawn()
-                .unwrap()
+            home.std_cmd(&[
+                "token",
+                "install",
+                &token,
+                "-o",
+                org,
+                "--no-set-default-channels",
+            ])
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap()
         })
         .collect();
     for child in children {
@@ -35,7 +42,13 @@ fn eight_processes_installing_eight_orgs_all_end_up_stored() {
         .as_array()
         .unwrap()
         .iter()
-        .map(|t| format!("{}={}", t["org_name"].as_str().unwrap(), t["token"].as_str().unwrap()))
+        .map(|t| {
+            format!(
+                "{}={}",
+                t["org_name"].as_str().unwrap(),
+                t["token"].as_str().unwrap()
+            )
+        })
         .collect();
     stored.sort();
     let expected: Vec<String> = orgs.iter().map(|o| format!("{o}=tok-{o}")).collect();
@@ -45,7 +58,10 @@ fn eight_processes_installing_eight_orgs_all_end_up_stored() {
         .unwrap()
         .map(|e| e.unwrap().file_name().into_string().unwrap())
         .collect();
-    assert!(names.iter().all(|n| n == "keyring" || n == "keyring.lock"), "{names:?}");
+    assert!(
+        names.iter().all(|n| n == "keyring" || n == "keyring.lock"),
+        "{names:?}"
+    );
 }
 
 #[cfg(unix)]
@@ -57,9 +73,16 @@ fn created_private_and_existing_modes_respected() {
     let mut home = Home::new();
     home.with_api(&api);
     api.repo_accepts("tok-1");
-    home.cmd(&["token", "install", "tok-1", "-o", "acme", "--no-set-default-channels"])
-        .assert()
-        .success();
+    home.cmd(&[
+        "token",
+        "install",
+        "tok-1",
+        "-o",
+        "acme",
+        "--no-set-default-channels",
+    ])
+    .assert()
+    .success();
     assert_eq!(mode(&home.keyring_path()), 0o600);
     assert_eq!(mode(home.keyring_path().parent().unwrap()), 0o700);
     let token_file = home.conda_token_file(&api.repo_url());
@@ -68,7 +91,9 @@ fn created_private_and_existing_modes_respected() {
 
     // A file the Python tool created with the umask's 0644 is replaced by a 0600 one.
     std::fs::set_permissions(home.keyring_path(), std::fs::Permissions::from_mode(0o644)).unwrap();
-    home.cmd(&["token", "uninstall", "-o", "acme"]).assert().success();
+    home.cmd(&["token", "uninstall", "-o", "acme"])
+        .assert()
+        .success();
     assert_eq!(mode(&home.keyring_path()), 0o600);
 }
 
@@ -94,12 +119,25 @@ fn python_written_file_is_read_and_rewritten_identically() {
     std::fs::create_dir_all(home2.keyring_path().parent().unwrap()).unwrap();
     std::fs::write(home2.keyring_path(), PYTHON_FILE).unwrap();
     api.repo_accepts("abc");
-    home2.cmd(&["token", "uninstall", "-o", "acme"]).assert().success();
     home2
-        .cmd(&["token", "install", "abc", "-o", "acme", "--no-set-default-channels"])
+        .cmd(&["token", "uninstall", "-o", "acme"])
         .assert()
         .success();
-    assert_eq!(std::fs::read_to_string(home2.keyring_path()).unwrap(), PYTHON_FILE);
+    home2
+        .cmd(&[
+            "token",
+            "install",
+            "abc",
+            "-o",
+            "acme",
+            "--no-set-default-channels",
+        ])
+        .assert()
+        .success();
+    assert_eq!(
+        std::fs::read_to_string(home2.keyring_path()).unwrap(),
+        PYTHON_FILE
+    );
 }
 
 #[test]
@@ -110,13 +148,23 @@ fn keyring_path_setting_is_honoured() {
     home.set("CONDA_TOKEN_REPO_URL", api.repo_url())
         .set("ANACONDA_AUTH_KEYRING_PATH", custom.to_str().unwrap());
     api.repo_accepts("tok-1");
-    home.cmd(&["token", "install", "tok-1", "-o", "acme", "--no-set-default-channels"])
-        .assert()
-        .success();
+    home.cmd(&[
+        "token",
+        "install",
+        "tok-1",
+        "-o",
+        "acme",
+        "--no-set-default-channels",
+    ])
+    .assert()
+    .success();
     assert!(custom.exists());
     assert!(!home.keyring_path().exists());
     let text = std::fs::read_to_string(&custom).unwrap();
     let file: serde_json::Value = serde_json::from_str(&text).unwrap();
     let entry = decode_entry(file["Anaconda Cloud"]["anaconda.com"].as_str().unwrap());
-    assert_eq!(entry, json!({"domain": "anaconda.com", "repo_tokens": [{"token": "tok-1", "org_name": "acme"}], "version": 2}));
+    assert_eq!(
+        entry,
+        json!({"domain": "anaconda.com", "repo_tokens": [{"token": "tok-1", "org_name": "acme"}], "version": 2})
+    );
 }

@@ -36,13 +36,30 @@ fn list_shows_keyring_rows_then_conda_token_files() {
     for column in ["Organization", "Channel URL", "Token", "Expires"] {
         assert!(text.contains(column), "{text}");
     }
-    let acme = text.lines().position(|l| l.contains("acme") && l.contains(&format!("{REPO}acme/*")) && l.contains("tok-a")).expect(&text);
-    let beta = text.lines().position(|l| l.contains("beta") && l.contains("tok-b") && l.contains("2027-01-31")).expect(&text);
-    let conda = text.lines().position(|l| l.contains(REPO) && !l.contains("/*") && l.contains("tok-b")).expect(&text);
+    let acme = text
+        .lines()
+        .position(|l| {
+            l.contains("acme") && l.contains(&format!("{REPO}acme/*")) && l.contains("tok-a")
+        })
+        .expect(&text);
+    let beta = text
+        .lines()
+        .position(|l| l.contains("beta") && l.contains("tok-b") && l.contains("2027-01-31"))
+        .expect(&text);
+    let conda = text
+        .lines()
+        .position(|l| l.contains(REPO) && !l.contains("/*") && l.contains("tok-b"))
+        .expect(&text);
     assert!(acme < beta && beta < conda, "{text}");
-    assert!(text.lines().nth(acme).unwrap().contains(" - "), "no expiry shows '-': {text}");
+    assert!(
+        text.lines().nth(acme).unwrap().contains(" - "),
+        "no expiry shows '-': {text}"
+    );
     let keyring = home.keyring_path();
-    assert!(text.contains(&format!("Stored in {}", keyring.display())), "{text}");
+    assert!(
+        text.contains(&format!("Stored in {}", keyring.display())),
+        "{text}"
+    );
 }
 
 #[cfg(unix)]
@@ -81,8 +98,13 @@ fn list_nothing_installed() {
     home.cmd(&["token", "list"])
         .assert()
         .code(1)
-        .stderr(predicate::str::contains("No repo tokens are installed. Run anaconda token install."));
-    home.cmd(&["token", "list", "--json"]).assert().success().stdout("[]\n");
+        .stderr(predicate::str::contains(
+            "No repo tokens are installed. Run anaconda token install.",
+        ));
+    home.cmd(&["token", "list", "--json"])
+        .assert()
+        .success()
+        .stdout("[]\n");
 }
 
 #[test]
@@ -90,12 +112,16 @@ fn list_reads_legacy_conda_token_folder() {
     let home = Home::new();
     let legacy = home.path().join(".local/share/binstar");
     std::fs::create_dir_all(&legacy).unwrap();
-    std::fs::write(legacy.join("https%3A%2F%2Fold.example%2F.token"), "old-tok\n").unwrap();
+    std::fs::write(
+        legacy.join("https%3A%2F%2Fold.example%2F.token"),
+        "old-tok\n",
+    )
+    .unwrap();
     if cfg!(target_os = "linux") {
-        home.cmd(&["token", "list"])
-            .assert()
-            .success()
-            .stdout(predicate::str::contains("https://old.example/").and(predicate::str::contains("old-tok")));
+        home.cmd(&["token", "list"]).assert().success().stdout(
+            predicate::str::contains("https://old.example/")
+                .and(predicate::str::contains("old-tok")),
+        );
     }
 }
 
@@ -110,14 +136,21 @@ fn uninstall_one_org_keeps_the_others_and_removes_its_conda_file() {
     home.cmd(&["token", "uninstall", "-o", "acme"])
         .assert()
         .success()
-        .stdout(predicate::str::contains("Successfully deleted token for organization: acme"))
+        .stdout(predicate::str::contains(
+            "Successfully deleted token for organization: acme",
+        ))
         .stdout(predicate::str::contains("removed from this machine only"));
     let entry = home.entry(DOMAIN).unwrap();
     assert_eq!(entry["repo_tokens"].as_array().unwrap().len(), 1);
     assert_eq!(entry["api_key"], "k", "the login is kept");
-    assert!(file.exists(), "the conda file holds beta's token, not acme's");
+    assert!(
+        file.exists(),
+        "the conda file holds beta's token, not acme's"
+    );
 
-    home.cmd(&["token", "uninstall", "--org", "beta"]).assert().success();
+    home.cmd(&["token", "uninstall", "--org", "beta"])
+        .assert()
+        .success();
     assert!(!file.exists(), "the conda file held beta's token");
     assert_eq!(home.entry(DOMAIN).unwrap()["repo_tokens"], json!([]));
 }
@@ -129,7 +162,9 @@ fn uninstall_all() {
     home.cmd(&["token", "uninstall", "--all"])
         .assert()
         .success()
-        .stdout(predicate::str::contains("Successfully deleted all repo tokens."));
+        .stdout(predicate::str::contains(
+            "Successfully deleted all repo tokens.",
+        ));
     assert_eq!(home.entry(DOMAIN).unwrap()["repo_tokens"], json!([]));
 }
 
@@ -151,23 +186,31 @@ fn uninstall_needs_a_flag_and_no_login() {
     home.cmd(&["token", "uninstall"])
         .assert()
         .code(1)
-        .stderr(predicate::str::contains("Must explicitly provide an --org option"));
+        .stderr(predicate::str::contains(
+            "Must explicitly provide an --org option",
+        ));
     // Without any keyring entry (never logged in) it still works.
-    home.cmd(&["token", "uninstall", "-o", "acme"]).assert().success();
+    home.cmd(&["token", "uninstall", "-o", "acme"])
+        .assert()
+        .success();
     assert!(!home.keyring_path().exists());
 }
 
 #[test]
 fn keyring_entries_of_other_services_and_domains_are_preserved_byte_for_byte() {
     let home = Home::new();
-    let ours = encode_entry(&json!({"domain": DOMAIN, "repo_tokens": [{"token": "tok-a", "org_name": "acme"}], "version": 2}));
+    let ours = encode_entry(
+        &json!({"domain": DOMAIN, "repo_tokens": [{"token": "tok-a", "org_name": "acme"}], "version": 2}),
+    );
     let other = encode_entry(&json!({"domain": "other.example", "repo_tokens": [], "version": 2}));
     let original = format!(
         r#"{{"Other App": {{"me": "p\u00e4ss"}}, "Anaconda Cloud": {{"other.example": "{other}", "anaconda.com": "{ours}"}}}}"#
     );
     std::fs::create_dir_all(home.keyring_path().parent().unwrap()).unwrap();
     std::fs::write(home.keyring_path(), &original).unwrap();
-    home.cmd(&["token", "uninstall", "-o", "acme"]).assert().success();
+    home.cmd(&["token", "uninstall", "-o", "acme"])
+        .assert()
+        .success();
     let after = std::fs::read_to_string(home.keyring_path()).unwrap();
     let ours_after = encode_entry(&json!({"domain": DOMAIN, "repo_tokens": [], "version": 2}));
     assert_eq!(after, original.replace(&ours, &ours_after));
@@ -177,15 +220,25 @@ fn keyring_entries_of_other_services_and_domains_are_preserved_byte_for_byte() {
 fn corrupt_keyring_file_is_an_error_and_left_unchanged() {
     let home = Home::new();
     std::fs::create_dir_all(home.keyring_path().parent().unwrap()).unwrap();
-    for content in ["{\"Anaconda Cloud\": ", "[]", "{\"Anaconda Cloud\": {\"anaconda.com\": \"%%%\"}}"] {
+    for content in [
+        "{\"Anaconda Cloud\": ",
+        "[]",
+        "{\"Anaconda Cloud\": {\"anaconda.com\": \"%%%\"}}",
+    ] {
         std::fs::write(home.keyring_path(), content).unwrap();
         for args in [&["token", "list"][..], &["token", "uninstall", "--all"][..]] {
             let out = home.cmd(args).output().unwrap();
             assert_eq!(out.status.code(), Some(1), "{args:?} {content}");
             let err = stderr(&out);
-            assert!(err.contains(&home.keyring_path().display().to_string()), "{err}");
+            assert!(
+                err.contains(&home.keyring_path().display().to_string()),
+                "{err}"
+            );
             assert!(err.lines().count() <= 3, "{err}");
-            assert_eq!(std::fs::read_to_string(home.keyring_path()).unwrap(), content);
+            assert_eq!(
+                std::fs::read_to_string(home.keyring_path()).unwrap(),
+                content
+            );
         }
     }
 }
@@ -193,8 +246,17 @@ fn corrupt_keyring_file_is_an_error_and_left_unchanged() {
 #[test]
 fn bare_commands_print_help_with_usage_exit_code() {
     let home = Home::new();
-    home.cmd(&[]).assert().code(2).stderr(predicate::str::contains("Usage"));
-    home.cmd(&["token"]).assert().code(2).stderr(predicate::str::contains("install"));
+    home.cmd(&[])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("Usage"));
+    home.cmd(&["token"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("install"));
     home.cmd(&["token", "install", "--bogus"]).assert().code(2);
-    home.cmd(&["-V"]).assert().success().stdout(predicate::str::starts_with("anaconda "));
+    home.cmd(&["-V"])
+        .assert()
+        .success()
+        .stdout(predicate::str::starts_with("anaconda "));
 }

@@ -21,7 +21,9 @@ fn picker_and_confirmations_on_a_terminal() {
 
     let cmd = home.std_cmd(&["token", "install"]);
     let mut session = rexpect::session::spawn_command(cmd, Some(20_000)).unwrap();
-    session.exp_string("Please select an organization:").unwrap();
+    session
+        .exp_string("Please select an organization:")
+        .unwrap();
     session.exp_string("Beta Corp (beta)").unwrap();
     // Give the list a moment to switch the terminal to raw mode before typing.
     std::thread::sleep(std::time::Duration::from_millis(500));
@@ -30,17 +32,28 @@ fn picker_and_confirmations_on_a_terminal() {
     std::thread::sleep(std::time::Duration::from_millis(200));
     session.send("\r").unwrap();
     session.flush().unwrap();
-    session.exp_string("An existing token already exists for the organization").unwrap();
+    session
+        .exp_string("An existing token already exists for the organization")
+        .unwrap();
     session.exp_string("Proceed? [y/n] (n): ").unwrap();
     session.send_line("y").unwrap();
-    session.exp_string("Your conda token has been installed and expires").unwrap();
-    session.exp_string("Prepared to set default channels in .condarc.").unwrap();
+    session
+        .exp_string("Your conda token has been installed and expires")
+        .unwrap();
+    session
+        .exp_string("Prepared to set default channels in .condarc.")
+        .unwrap();
     session.exp_string("Proceed? [y/n] (n): ").unwrap();
     session.send_line("n").unwrap();
-    session.exp_string("Success! Your token has been installed and validated.").unwrap();
+    session
+        .exp_string("Success! Your token has been installed and validated.")
+        .unwrap();
     session.exp_eof().unwrap();
 
     let entry = home.entry(&api.domain()).unwrap();
     assert_eq!(entry["repo_tokens"][0]["org_name"], "beta");
-    assert!(!home.condarc_path().exists(), "the user declined the .condarc change");
+    assert!(
+        !home.condarc_path().exists(),
+        "the user declined the .condarc change"
+    );
 }

@@ -13,7 +13,10 @@ const TOKEN: &str = "tok-tls-1";
 
 fn home_for(server: &tls::TlsServer) -> Home {
     let mut home = Home::new();
-    home.set("CONDA_TOKEN_REPO_URL", format!("https://localhost:{}/repo/", server.port));
+    home.set(
+        "CONDA_TOKEN_REPO_URL",
+        format!("https://localhost:{}/repo/", server.port),
+    );
     home
 }
 
@@ -25,7 +28,14 @@ fn repository_check_with_a_ca_bundle_from_conda_ssl_verify() {
     server.write_ca(&ca);
     home.set("CONDA_SSL_VERIFY", ca.to_str().unwrap());
     let out = home
-        .cmd(&["token", "install", TOKEN, "-o", "acme", "--no-set-default-channels"])
+        .cmd(&[
+            "token",
+            "install",
+            TOKEN,
+            "-o",
+            "acme",
+            "--no-set-default-channels",
+        ])
         .output()
         .unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
@@ -38,10 +48,21 @@ fn repository_check_with_a_ca_bundle_from_condarc() {
     let home = home_for(&server);
     let ca = home.path().join("ca.pem");
     server.write_ca(&ca);
-    std::fs::write(home.condarc_path(), format!("ssl_verify: {}\n", ca.display())).unwrap();
-    home.cmd(&["token", "install", TOKEN, "-o", "acme", "--no-set-default-channels"])
-        .assert()
-        .success();
+    std::fs::write(
+        home.condarc_path(),
+        format!("ssl_verify: {}\n", ca.display()),
+    )
+    .unwrap();
+    home.cmd(&[
+        "token",
+        "install",
+        TOKEN,
+        "-o",
+        "acme",
+        "--no-set-default-channels",
+    ])
+    .assert()
+    .success();
 }
 
 #[test]
@@ -49,12 +70,22 @@ fn untrusted_certificate_is_refused_with_a_hint() {
     let server = tls::start(200, "");
     let home = home_for(&server);
     let out = home
-        .cmd(&["token", "install", TOKEN, "-o", "acme", "--no-set-default-channels"])
+        .cmd(&[
+            "token",
+            "install",
+            TOKEN,
+            "-o",
+            "acme",
+            "--no-set-default-channels",
+        ])
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
     let err = stderr(&out);
-    assert!(err.contains(&format!("Could not reach localhost:{}", server.port)), "{err}");
+    assert!(
+        err.contains(&format!("Could not reach localhost:{}", server.port)),
+        "{err}"
+    );
     assert!(err.to_lowercase().contains("certificate"), "{err}");
     assert!(err.contains("ssl_verify"), "{err}");
     assert!(!err.contains(TOKEN), "{err}");
@@ -66,10 +97,17 @@ fn ssl_verify_false_skips_verification_with_a_warning() {
     let server = tls::start(200, "");
     let mut home = home_for(&server);
     home.set("CONDA_SSL_VERIFY", "false");
-    home.cmd(&["token", "install", TOKEN, "-o", "acme", "--no-set-default-channels"])
-        .assert()
-        .success()
-        .stderr(predicate::str::contains("verification is disabled"));
+    home.cmd(&[
+        "token",
+        "install",
+        TOKEN,
+        "-o",
+        "acme",
+        "--no-set-default-channels",
+    ])
+    .assert()
+    .success()
+    .stderr(predicate::str::contains("verification is disabled"));
 }
 
 #[test]
@@ -90,7 +128,10 @@ fn api_requests_follow_anaconda_auth_ssl_verify() {
     let out = home.cmd(&["token", "install", "-y"]).output().unwrap();
     assert_eq!(out.status.code(), Some(1));
     let err = stderr(&out);
-    assert!(err.contains("No organizations found.") && !err.contains("ssl_verify"), "{err}");
+    assert!(
+        err.contains("No organizations found.") && !err.contains("ssl_verify"),
+        "{err}"
+    );
 }
 
 #[test]

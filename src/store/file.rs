@@ -66,7 +66,10 @@ impl FileStore {
                             users.insert(user.to_string(), Value::String(secret));
                         }
                         None => {
-                            return Err(not_a_store(path, &format!("{service:?} is not an object")));
+                            return Err(not_a_store(
+                                path,
+                                &format!("{service:?} is not an object"),
+                            ));
                         }
                     }
                 }

@@ -31,6 +31,7 @@ impl Home {
                 ("PATH".into(), "/usr/bin:/bin".into()),
                 ("XDG_CONFIG_HOME".into(), format!("{home}/.config")),
                 ("ANACONDA_TOKEN_TIMEOUT".into(), "5".into()),
+                ("LOCALAPPDATA".into(), format!("{home}/AppData/Local")),
             ],
             dir,
         }
@@ -80,8 +81,13 @@ impl Home {
         self.path().join(".condarc")
     }
 
+    /// conda's token folder for this HOME (`XDG_CONFIG_HOME` is set, so macOS uses it too).
     pub fn binstar_dir(&self) -> PathBuf {
-        self.path().join(".config").join("binstar")
+        if cfg!(windows) {
+            self.path().join("AppData/Local/ContinuumIO/binstar")
+        } else {
+            self.path().join(".config").join("binstar")
+        }
     }
 
     /// The token file conda reads for `repo_url`.
@@ -199,7 +205,10 @@ impl Api {
         self.mount(
             Mock::given(method("GET"))
                 .and(path("/api/organizations/my"))
-                .and(header("authorization", format!("Bearer {API_KEY}").as_str()))
+                .and(header(
+                    "authorization",
+                    format!("Bearer {API_KEY}").as_str(),
+                ))
                 .respond_with(ResponseTemplate::new(200).set_body_json(list)),
         );
         self.mount(
@@ -221,8 +230,12 @@ impl Api {
     /// `GET …/current-token`: `Some(expiry)` → 200, `None` → 404.
     pub fn current_token(&self, org: &str, expires: Option<&str>) {
         let response = match expires {
-            Some(e) => ResponseTemplate::new(200).set_body_json(json!({"id": "t-1", "expires_at": e})),
-            None => ResponseTemplate::new(404).set_body_json(json!({"error": {"code": "not_found"}})),
+            Some(e) => {
+                ResponseTemplate::new(200).set_body_json(json!({"id": "t-1", "expires_at": e}))
+            }
+            None => {
+                ResponseTemplate::new(404).set_body_json(json!({"error": {"code": "not_found"}}))
+            }
         };
         self.mount(
             Mock::given(method("GET"))
@@ -261,10 +274,9 @@ impl Api {
         self.mount(
             Mock::given(method(verb))
                 .and(path(p))
-                .respond_with(
-                    ResponseTemplate::new(status)
-                        .set_body_json(json!({"error": {"code": "oops", "message": "server trouble"}})),
-                ),
+                .respond_with(ResponseTemplate::new(status).set_body_json(
+                    json!({"error": {"code": "oops", "message": "server trouble"}}),
+                )),
         );
     }
 }
