@@ -1,0 +1,117 @@
+//! `anaconda token config` on real `.condarc` files.
+
+mod common;
+
+use common::*;
+use predicates::prelude::*;
+
+const REPO: &str = "https://repo.anaconda.cloud/repo";
+
+fn channels_block() -> String {
+    format!("default_channels:\n  - {REPO}/main\n  - {REPO}/r\n  - {REPO}/msys2\n")
+}
+
+#[test]
+fn sets_channels_in_a_new_condarc_after_confirmation() {
+    let home = Home::new();
+    home.cmd(&["token", "config"])
+        .write_stdin("y\n")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("Configuring your .condarc file"))
+        .stdout(predicate::str::contains("Prepared to set default channels in .condarc."))
+        .stderr(predicate::str::contains("Proceed? [y/n] (n): "));
+    assert_eq!(std::fs::read_to_string(home.condarc_path()).unwrap(), channels_block());
+}
+
+#[test]
+fn declining_writes_nothing_and_exits_zero() {
+    let home = Home::new();
+    home.cmd(&["token", "config"]).write_stdin("n\n").assert().success();
+    assert!(!home.condarc_path().exists());
+    // End of input is not a yes either: it aborts naming --force's twin, --yes / --force.
+    home.cmd(&["token", "config"])
+        .write_stdin("")
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("--yes"));
+    assert!(!home.condarc_path().exists());
+}
+
+#[test]
+fn existing_channels_are_listed_and_replaced_in_place_keeping_everything_else() {
+    let home = Home::new();
+    let before = "# my settings\r\nchannels: [defaults]  # flow\r\ndefault_channels:\r\n  - https://example.com/a\r\n  - https://example.com/b\r\nssl_verify: \"true\"\r\nenvs_dirs:\r\n  - ~/envs\r\n";
+    std::fs::write(home.condarc_path(), before).unwrap();
+    home.cmd(&["token", "config"])
+        .write_stdin("y\n")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("Existing default channels found:\n- https://example.com/a\n- https://example.com/b\nThis action will override the existing default_channels setting."));
+    let after = std::fs::read_to_string(home.condarc_path()).unwrap();
+    let block = channels_block().replace('\n', "\r\n");
+    assert_eq!(
+        after,
+        format!("# my settings\r\nchannels: [defaults]  # flow\r\n{block}ssl_verify: \"true\"\r\nenvs_dirs:\r\n  - ~/envs\r\n")
+    );
+    let backup = home.path().join(".condarc.bak");
+    assert_eq!(std::fs::read_to_string(backup).unwrap(), before);
+}
+
+#[test]
+fn force_skips_the_question_and_restore_free_channel_is_turned_off() {
+    let home = Home::new();
+    std::fs::write(home.condarc_path(), "restore_free_channel: true\nchannels:\n  - defaults").unwrap();
+    home.cmd(&["token", "config", "--force"]).write_stdin("").assert().success();
+    let after = std::fs::read_to_string(home.condarc_path()).unwrap();
+    assert!(after.starts_with("restore_free_channel: false\nchannels:\n  - defaults"), "{after}");
+    assert!(after.contains(&format!("  - {REPO}/msys2")), "{after}");
+}
+
+#[test]
+fn already_configured_in_any_order_is_left_alone() {
+    let home = Home::new();
+    let text = format!("default_channels: [{REPO}/msys2, {REPO}/main, {REPO}/r]\n");
+    std::fs::write(home.condarc_path(), &text).unwrap();
+    home.cmd(&["token", "config"])
+        .write_stdin("")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("Default channels already configured, nothing to do."));
+    assert_eq!(std::fs::read_to_string(home.condarc_path()).unwrap(), text);
+    assert!(!home.path().join(".condarc.bak").exists());
+}
+
+#[test]
+fn invalid_yaml_is_one_clear_error_and_the_file_is_untouched() {
+    let home = Home::new();
+    let text = "channels: [defaults\nssl_verify: true\n";
+    std::fs::write(home.condarc_path(), text).unwrap();
+    let out = home.cmd(&["token", "config", "--force"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(err.contains(".condarc") && err.contains("line ") && err.contains("column "), "{err}");
+    assert_eq!(std::fs::read_to_string(home.condarc_path()).unwrap(), text);
+    assert!(!home.path().join(".condarc.bak").exists());
+}
+
+#[test]
+fn repo_url_setting_is_used_for_channels() {
+    let mut home = Home::new();
+    home.set("CONDA_TOKEN_REPO_URL", "https://mirror.example/repo");
+    home.cmd(&["token", "config", "--force"]).assert().success();
+    let after = std::fs::read_to_string(home.condarc_path()).unwrap();
+    assert!(after.contains("  - https://mirror.example/repo/main\n"), "{after}");
+}
+
+#[cfg(unix)]
+#[test]
+fn existing_mode_is_kept() {
+    use std::os::unix::fs::PermissionsExt;
+    let home = Home::new();
+    std::fs::write(home.condarc_path(), "channels: [defaults]\n").unwrap();
+    std::fs::set_permissions(home.condarc_path(), std::fs::Permissions::from_mode(0o640)).unwrap();
+    home.cmd(&["token", "config", "--force"]).assert().success();
+    let mode = std::fs::metadata(home.condarc_path()).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o640);
+}
