@@ -40,7 +40,7 @@ report() { # name, command...
   hyperfine --shell=none --warmup 5 --runs 50 --export-json "$home/h.json" \
     -n "$name" "${run_env[*]} $*" >/dev/null
   local mean stddev
-  mean=$(python3 -c 'import json,sys; r=json.load(open(sys.argv[1]))["results"][0]; print(f"{r["mean"]*1000:.1f} ms ± {r["stddev"]*1000:.1f}")' "$home/h.json")
+  mean=$(python3 -c 'import json,sys; r=json.load(open(sys.argv[1]))["results"][0]; print("%.1f ms ± %.1f" % (r["mean"]*1000, r["stddev"]*1000))' "$home/h.json")
   printf '%-40s %22s %10s kB\n' "$name" "$mean" "$(peak_kb "$@")"
 }
 
