@@ -19,15 +19,23 @@ fn sets_channels_in_a_new_condarc_after_confirmation() {
         .assert()
         .success()
         .stdout(predicate::str::contains("Configuring your .condarc file"))
-        .stdout(predicate::str::contains("Prepared to set default channels in .condarc."))
+        .stdout(predicate::str::contains(
+            "Prepared to set default channels in .condarc.",
+        ))
         .stderr(predicate::str::contains("Proceed? [y/n] (n): "));
-    assert_eq!(std::fs::read_to_string(home.condarc_path()).unwrap(), channels_block());
+    assert_eq!(
+        std::fs::read_to_string(home.condarc_path()).unwrap(),
+        channels_block()
+    );
 }
 
 #[test]
 fn declining_writes_nothing_and_exits_zero() {
     let home = Home::new();
-    home.cmd(&["token", "config"]).write_stdin("n\n").assert().success();
+    home.cmd(&["token", "config"])
+        .write_stdin("n\n")
+        .assert()
+        .success();
     assert!(!home.condarc_path().exists());
     // End of input is not a yes either: it aborts naming --force's twin, --yes / --force.
     home.cmd(&["token", "config"])
@@ -52,7 +60,9 @@ fn existing_channels_are_listed_and_replaced_in_place_keeping_everything_else() 
     let block = channels_block().replace('\n', "\r\n");
     assert_eq!(
         after,
-        format!("# my settings\r\nchannels: [defaults]  # flow\r\n{block}ssl_verify: \"true\"\r\nenvs_dirs:\r\n  - ~/envs\r\n")
+        format!(
+            "# my settings\r\nchannels: [defaults]  # flow\r\n{block}ssl_verify: \"true\"\r\nenvs_dirs:\r\n  - ~/envs\r\n"
+        )
     );
     let backup = home.path().join(".condarc.bak");
     assert_eq!(std::fs::read_to_string(backup).unwrap(), before);
@@ -61,10 +71,20 @@ fn existing_channels_are_listed_and_replaced_in_place_keeping_everything_else() 
 #[test]
 fn force_skips_the_question_and_restore_free_channel_is_turned_off() {
     let home = Home::new();
-    std::fs::write(home.condarc_path(), "restore_free_channel: true\nchannels:\n  - defaults").unwrap();
-    home.cmd(&["token", "config", "--force"]).write_stdin("").assert().success();
+    std::fs::write(
+        home.condarc_path(),
+        "restore_free_channel: true\nchannels:\n  - defaults",
+    )
+    .unwrap();
+    home.cmd(&["token", "config", "--force"])
+        .write_stdin("")
+        .assert()
+        .success();
     let after = std::fs::read_to_string(home.condarc_path()).unwrap();
-    assert!(after.starts_with("restore_free_channel: false\nchannels:\n  - defaults"), "{after}");
+    assert!(
+        after.starts_with("restore_free_channel: false\nchannels:\n  - defaults"),
+        "{after}"
+    );
     assert!(after.contains(&format!("  - {REPO}/msys2")), "{after}");
 }
 
@@ -77,7 +97,9 @@ fn already_configured_in_any_order_is_left_alone() {
         .write_stdin("")
         .assert()
         .success()
-        .stdout(predicate::str::contains("Default channels already configured, nothing to do."));
+        .stdout(predicate::str::contains(
+            "Default channels already configured, nothing to do.",
+        ));
     assert_eq!(std::fs::read_to_string(home.condarc_path()).unwrap(), text);
     assert!(!home.path().join(".condarc.bak").exists());
 }
@@ -90,7 +112,10 @@ fn invalid_yaml_is_one_clear_error_and_the_file_is_untouched() {
     let out = home.cmd(&["token", "config", "--force"]).output().unwrap();
     assert_eq!(out.status.code(), Some(1));
     let err = stderr(&out);
-    assert!(err.contains(".condarc") && err.contains("line ") && err.contains("column "), "{err}");
+    assert!(
+        err.contains(".condarc") && err.contains("line ") && err.contains("column "),
+        "{err}"
+    );
     assert_eq!(std::fs::read_to_string(home.condarc_path()).unwrap(), text);
     assert!(!home.path().join(".condarc.bak").exists());
 }
@@ -101,7 +126,10 @@ fn repo_url_setting_is_used_for_channels() {
     home.set("CONDA_TOKEN_REPO_URL", "https://mirror.example/repo");
     home.cmd(&["token", "config", "--force"]).assert().success();
     let after = std::fs::read_to_string(home.condarc_path()).unwrap();
-    assert!(after.contains("  - https://mirror.example/repo/main\n"), "{after}");
+    assert!(
+        after.contains("  - https://mirror.example/repo/main\n"),
+        "{after}"
+    );
 }
 
 #[cfg(unix)]
@@ -112,6 +140,10 @@ fn existing_mode_is_kept() {
     std::fs::write(home.condarc_path(), "channels: [defaults]\n").unwrap();
     std::fs::set_permissions(home.condarc_path(), std::fs::Permissions::from_mode(0o640)).unwrap();
     home.cmd(&["token", "config", "--force"]).assert().success();
-    let mode = std::fs::metadata(home.condarc_path()).unwrap().permissions().mode() & 0o777;
+    let mode = std::fs::metadata(home.condarc_path())
+        .unwrap()
+        .permissions()
+        .mode()
+        & 0o777;
     assert_eq!(mode, 0o640);
 }
