@@ -146,10 +146,6 @@ pub struct Settings {
     pub conda_exe: Option<PathBuf>,
     pub timeout: Duration,
     pub verbose: bool,
-    /// `NO_COLOR` is set.
-    pub no_color: bool,
-    /// The `--at` / `ANACONDA_DEFAULT_SITE` value given (sites come with the storage work).
-    pub site: Option<String>,
 }
 
 /// Flags that change settings.
@@ -177,6 +173,11 @@ impl Settings {
             None => DEFAULT_DOMAIN.to_string(),
         };
         let api_base = base_url_for(&domain, sources.string("domain")?.as_deref());
+        let site = overrides
+            .at
+            .as_deref()
+            .or_else(|| env.get("ANACONDA_DEFAULT_SITE"));
+        check_site(site, &domain)?;
         let api_key = sources.string("api_key")?.map(Secret::new);
         let keyring_path = sources
             .string("keyring_path")?
@@ -229,11 +230,6 @@ impl Settings {
             home,
             timeout,
             verbose: overrides.verbose,
-            no_color: env.get("NO_COLOR").is_some(),
-            site: overrides
-                .at
-                .clone()
-                .or_else(|| env.get("ANACONDA_DEFAULT_SITE").map(str::to_string)),
         })
     }
 
@@ -380,6 +376,20 @@ impl Sources {
             }
         }
         Ok(pairs)
+    }
+}
+
+/// `--at` / `ANACONDA_DEFAULT_SITE`. Until `[sites.*]` tables are read, the one site is the
+/// implicit one of the configured domain: naming it is fine, naming another is an error rather
+/// than being silently ignored.
+fn check_site(site: Option<&str>, domain: &str) -> Result<()> {
+    match site {
+        None => Ok(()),
+        Some(name) if normalize_domain(name).is_ok_and(|d| d == domain) => Ok(()),
+        Some(name) => Err(Error::with_hint(
+            format!("Unknown site {name:?}. The configured sites are: {domain}"),
+            "Pass --at with one of them, or configure the domain with ANACONDA_AUTH_DOMAIN.",
+        )),
     }
 }
 
@@ -674,6 +684,24 @@ mod tests {
             ])
             .is_err()
         );
+    }
+
+    #[test]
+    fn at_names_the_configured_site_only() {
+        let s = Settings::resolve(
+            &Env::from_pairs([("HOME", "/h")]),
+            &Overrides {
+                at: Some("https://anaconda.com".into()),
+                verbose: false,
+            },
+        );
+        assert!(s.is_ok());
+        let err = Settings::resolve(
+            &Env::from_pairs([("HOME", "/h"), ("ANACONDA_DEFAULT_SITE", "other")]),
+            &Overrides::default(),
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("anaconda.com"), "{err}");
     }
 
     #[test]

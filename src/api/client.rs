@@ -177,7 +177,9 @@ fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
         let text = err.to_string();
         // reqwest's outer message is "error sending request for url (...)": the URL may hold
         // a token, and the causes below say what went wrong.
-        let skip = text.starts_with("error sending request") || text.starts_with("builder error");
+        let skip = text.starts_with("error sending request")
+            || text.starts_with("builder error")
+            || text.starts_with("client error");
         if !skip && !parts.iter().any(|p| p.contains(&text)) {
             parts.push(text);
         }
