@@ -246,17 +246,10 @@ fn token_from_stdin() {
     let mut home = Home::new();
     home.with_api(&api);
     api.repo_accepts(TOKEN);
-    home.cmd(&[
-        "token",
-        "install",
-        "-",
-        "-o",
-        "acme",
-        "--no-set-default-channels",
-    ])
-    .write_stdin(format!("  {TOKEN}\n"))
-    .assert()
-    .success();
+    home.install_given("-", "acme")
+        .write_stdin(format!("  {TOKEN}\n"))
+        .assert()
+        .success();
     assert_installed(&home, &api, "acme", TOKEN);
 }
 
@@ -532,16 +525,7 @@ fn second_org_is_added_and_reinstall_replaces() {
     ]);
     for (org, token) in [("acme", "tok-a"), ("beta", "tok-b"), ("acme", "tok-a2")] {
         api.repo_accepts(token);
-        home.cmd(&[
-            "token",
-            "install",
-            token,
-            "-o",
-            org,
-            "--no-set-default-channels",
-        ])
-        .assert()
-        .success();
+        home.install_given(token, org).assert().success();
     }
     let entry = home.entry(&api.domain()).unwrap();
     let tokens: Vec<(&str, &str)> = entry["repo_tokens"]

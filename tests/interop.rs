@@ -45,16 +45,7 @@ fn python_reads_what_we_install_and_uninstalls_it() {
     let mut home = Home::new();
     home.set("CONDA_TOKEN_REPO_URL", api.repo_url());
     api.repo_accepts("tok-ours");
-    home.cmd(&[
-        "token",
-        "install",
-        "tok-ours",
-        "-o",
-        "acme",
-        "--no-set-default-channels",
-    ])
-    .assert()
-    .success();
+    home.install_given("tok-ours", "acme").assert().success();
 
     let seen = run_python(
         &python,

@@ -18,19 +18,12 @@ fn eight_processes_installing_eight_orgs_all_end_up_stored() {
         .iter()
         .map(|org| {
             let token = format!("tok-{org}");
-            home.std_cmd(&[
-                "token",
-                "install",
-                &token,
-                "-o",
-                org,
-                "--no-set-default-channels",
-            ])
-            .stdin(std::process::Stdio::null())
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .unwrap()
+            home.install_given_std(&token, org)
+                .stdin(std::process::Stdio::null())
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
         })
         .collect();
     for child in children {
@@ -73,16 +66,7 @@ fn created_private_and_existing_modes_respected() {
     let mut home = Home::new();
     home.with_api(&api);
     api.repo_accepts("tok-1");
-    home.cmd(&[
-        "token",
-        "install",
-        "tok-1",
-        "-o",
-        "acme",
-        "--no-set-default-channels",
-    ])
-    .assert()
-    .success();
+    home.install_given("tok-1", "acme").assert().success();
     assert_eq!(mode(&home.keyring_path()), 0o600);
     assert_eq!(mode(home.keyring_path().parent().unwrap()), 0o700);
     let token_file = home.conda_token_file(&api.repo_url());
@@ -123,17 +107,7 @@ fn python_written_file_is_read_and_rewritten_identically() {
         .cmd(&["token", "uninstall", "-o", "acme"])
         .assert()
         .success();
-    home2
-        .cmd(&[
-            "token",
-            "install",
-            "abc",
-            "-o",
-            "acme",
-            "--no-set-default-channels",
-        ])
-        .assert()
-        .success();
+    home2.install_given("abc", "acme").assert().success();
     assert_eq!(
         std::fs::read_to_string(home2.keyring_path()).unwrap(),
         PYTHON_FILE
@@ -148,16 +122,7 @@ fn keyring_path_setting_is_honoured() {
     home.set("CONDA_TOKEN_REPO_URL", api.repo_url())
         .set("ANACONDA_AUTH_KEYRING_PATH", custom.to_str().unwrap());
     api.repo_accepts("tok-1");
-    home.cmd(&[
-        "token",
-        "install",
-        "tok-1",
-        "-o",
-        "acme",
-        "--no-set-default-channels",
-    ])
-    .assert()
-    .success();
+    home.install_given("tok-1", "acme").assert().success();
     assert!(custom.exists());
     assert!(!home.keyring_path().exists());
     let text = std::fs::read_to_string(&custom).unwrap();

@@ -52,17 +52,7 @@ fn repository_check_goes_through_http_proxy() {
         format!("http://localhost:{dead}/repo/"),
     )
     .set("HTTP_PROXY", format!("http://127.0.0.1:{port}"));
-    let out = home
-        .cmd(&[
-            "token",
-            "install",
-            "tok-proxy",
-            "-o",
-            "acme",
-            "--no-set-default-channels",
-        ])
-        .output()
-        .unwrap();
+    let out = home.install_given("tok-proxy", "acme").output().unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
     let seen = seen.lock().unwrap();
     assert_eq!(
@@ -92,16 +82,7 @@ fn conda_index_cache_is_cleaned_when_conda_is_found() {
     home.with_api(&api)
         .set("PATH", format!("{}:/usr/bin:/bin", bin.display()));
     api.repo_accepts("tok-1");
-    home.cmd(&[
-        "token",
-        "install",
-        "tok-1",
-        "-o",
-        "acme",
-        "--no-set-default-channels",
-    ])
-    .assert()
-    .success();
+    home.install_given("tok-1", "acme").assert().success();
     assert_eq!(
         std::fs::read_to_string(&record).unwrap(),
         "clean --index-cache --yes --quiet\n"
@@ -109,17 +90,7 @@ fn conda_index_cache_is_cleaned_when_conda_is_found() {
 
     // A failing conda is a warning, not an error.
     std::fs::write(&conda, "#!/bin/sh\nexit 3\n").unwrap();
-    let out = home
-        .cmd(&[
-            "token",
-            "install",
-            "tok-1",
-            "-o",
-            "acme",
-            "--no-set-default-channels",
-        ])
-        .output()
-        .unwrap();
+    let out = home.install_given("tok-1", "acme").output().unwrap();
     assert!(out.status.success());
     assert!(stderr(&out).contains("Warning:"), "{}", stderr(&out));
 }

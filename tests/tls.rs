@@ -27,17 +27,7 @@ fn repository_check_with_a_ca_bundle_from_conda_ssl_verify() {
     let ca = home.path().join("ca.pem");
     server.write_ca(&ca);
     home.set("CONDA_SSL_VERIFY", ca.to_str().unwrap());
-    let out = home
-        .cmd(&[
-            "token",
-            "install",
-            TOKEN,
-            "-o",
-            "acme",
-            "--no-set-default-channels",
-        ])
-        .output()
-        .unwrap();
+    let out = home.install_given(TOKEN, "acme").output().unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(home.keyring_path().exists());
 }
@@ -53,33 +43,14 @@ fn repository_check_with_a_ca_bundle_from_condarc() {
         format!("ssl_verify: {}\n", ca.display()),
     )
     .unwrap();
-    home.cmd(&[
-        "token",
-        "install",
-        TOKEN,
-        "-o",
-        "acme",
-        "--no-set-default-channels",
-    ])
-    .assert()
-    .success();
+    home.install_given(TOKEN, "acme").assert().success();
 }
 
 #[test]
 fn untrusted_certificate_is_refused_with_a_hint() {
     let server = tls::start(200, "");
     let home = home_for(&server);
-    let out = home
-        .cmd(&[
-            "token",
-            "install",
-            TOKEN,
-            "-o",
-            "acme",
-            "--no-set-default-channels",
-        ])
-        .output()
-        .unwrap();
+    let out = home.install_given(TOKEN, "acme").output().unwrap();
     assert_eq!(out.status.code(), Some(1));
     let err = stderr(&out);
     assert!(
@@ -97,17 +68,10 @@ fn ssl_verify_false_skips_verification_with_a_warning() {
     let server = tls::start(200, "");
     let mut home = home_for(&server);
     home.set("CONDA_SSL_VERIFY", "false");
-    home.cmd(&[
-        "token",
-        "install",
-        TOKEN,
-        "-o",
-        "acme",
-        "--no-set-default-channels",
-    ])
-    .assert()
-    .success()
-    .stderr(predicate::str::contains("verification is disabled"));
+    home.install_given(TOKEN, "acme")
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("verification is disabled"));
 }
 
 #[test]

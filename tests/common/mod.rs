@@ -73,6 +73,23 @@ impl Home {
         cmd
     }
 
+    /// `anaconda token install TOKEN -o ORG --no-set-default-channels`: a given (site) token,
+    /// `.condarc` left alone.
+    pub fn install_given(&self, token: &str, org: &str) -> Command {
+        Command::from_std(self.install_given_std(token, org))
+    }
+
+    pub fn install_given_std(&self, token: &str, org: &str) -> std::process::Command {
+        self.std_cmd(&[
+            "token",
+            "install",
+            token,
+            "-o",
+            org,
+            "--no-set-default-channels",
+        ])
+    }
+
     pub fn keyring_path(&self) -> PathBuf {
         self.path().join(".anaconda").join("keyring")
     }
