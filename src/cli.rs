@@ -50,6 +50,20 @@ pub enum Command {
     /// Authentication commands.
     #[command(subcommand, arg_required_else_help = true)]
     Auth(AuthCommand),
+
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
+    Completion(CompletionArgs),
+
+    /// Print the man page (roff) for `anaconda`.
+    #[command(hide = true)]
+    Man,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionArgs {
+    /// The shell to complete for.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
 }
 
 #[derive(Debug, Subcommand)]
@@ -211,4 +225,70 @@ pub struct SetArgs {
 pub struct RemoveArgs {
     #[command(flatten)]
     pub location: CondarcLocation,
+}
+
+/// The legacy `conda-token` command (conda-token 0.6's interface).
+#[derive(Debug, Parser)]
+#[command(
+    name = "conda-token",
+    about = "Configure token access for Anaconda Commercial Edition",
+    disable_version_flag = true
+)]
+pub struct CondaTokenCli {
+    /// Show the conda-token version number and exit.
+    #[arg(short = 'V', long, action = clap::ArgAction::Version)]
+    pub version: Option<bool>,
+
+    /// Print a debug log on stderr (every HTTP request, secrets redacted).
+    #[arg(short, long, global = true, hide = true)]
+    pub verbose: bool,
+
+    #[command(subcommand)]
+    pub command: Option<CondaTokenCommand>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CondaTokenCommand {
+    /// List token if configured.
+    List,
+    /// Set your token and configure default_channels.
+    Set(CondaTokenSetArgs),
+    /// Remove token and revert default_channels.
+    Remove(CondaTokenLocation),
+}
+
+/// Which `.condarc` `conda-token` edits (long flags only, as conda-token had).
+#[derive(Debug, Args, Clone)]
+#[group(multiple = false)]
+pub struct CondaTokenLocation {
+    /// Write to the system .condarc file of conda's root prefix.
+    #[arg(long)]
+    pub system: bool,
+    /// Write to the active conda environment .condarc file. If no environment is active, write to
+    /// the user config file (~/.condarc).
+    #[arg(long)]
+    pub env: bool,
+    /// Write to the given file.
+    #[arg(long, value_name = "FILE")]
+    pub file: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct CondaTokenSetArgs {
+    /// Your token.
+    pub token: String,
+    /// Add archived channels to default_channels.
+    #[arg(long, num_args = 1.., value_name = "CHANNEL_NAME", value_parser = ["free", "mro-archive", "pro"])]
+    pub include_archive_channels: Vec<String>,
+    /// Force disabling SSL verification: adds ssl_verify: false to your .condarc.
+    #[arg(long)]
+    pub no_ssl_verify: bool,
+    /// Enable Conda package signature verification. Default is off.
+    #[arg(long)]
+    pub enable_signature_verification: bool,
+    /// Force configuration of .condarc
+    #[arg(long)]
+    pub force_config_condarc: bool,
+    #[command(flatten)]
+    pub location: CondaTokenLocation,
 }

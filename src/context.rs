@@ -3,10 +3,10 @@
 
 use std::cell::OnceCell;
 
-use crate::api::Http;
 use crate::api::orgs::Api;
 use crate::api::repo::{self, Validation};
-use crate::conda::condarc::Condarc;
+use crate::api::{Http, Network};
+use crate::conda::settings::{self as conda_settings, CondaNetwork};
 use crate::error::{Error, Result};
 use crate::output::Printer;
 use crate::prompt::Prompter;
@@ -22,6 +22,9 @@ pub struct Context {
     api_http: OnceCell<Http>,
     repo_http: OnceCell<Http>,
     api_key: OnceCell<Secret>,
+    conda_network: OnceCell<CondaNetwork>,
+    /// `conda-token set --no-ssl-verify`: the repository check skips verification.
+    repo_ssl_override: Option<SslVerify>,
 }
 
 impl Context {
@@ -35,19 +38,22 @@ impl Context {
             api_http: OnceCell::new(),
             repo_http: OnceCell::new(),
             api_key: OnceCell::new(),
+            conda_network: OnceCell::new(),
+            repo_ssl_override: None,
         }
+    }
+
+    /// Makes the repository check use `ssl_verify` whatever conda says (before any check).
+    pub fn force_repo_ssl_verify(&mut self, ssl_verify: SslVerify) {
+        self.repo_ssl_override = Some(ssl_verify);
     }
 
     /// The organization API, authenticated with the configured or stored API key.
     pub fn api(&self) -> Result<Api<'_>> {
         let key = self.api_key()?;
         let http = self.http(&self.api_http, || {
-            let ssl = match &self.settings.ssl_verify {
-                Some(ssl) => ssl.clone(),
-                None => self.conda_ssl_verify()?,
-            };
             Http::new(
-                &ssl,
+                &self.api_network()?,
                 self.settings.timeout,
                 self.settings.extra_headers.clone(),
                 &self.printer,
@@ -62,17 +68,22 @@ impl Context {
         })
     }
 
-    /// Checks `token` against the repository with conda's TLS settings.
+    /// Checks `token` against the repository with conda's network settings.
     pub fn validate_token(&self, token: &Secret) -> Result<Validation> {
+        self.validate_token_at(&self.settings.repo_url, token)
+    }
+
+    /// Checks `token` against the repository at `repo_url` (a conda token file's URL).
+    pub fn validate_token_at(&self, repo_url: &str, token: &Secret) -> Result<Validation> {
         let http = self.http(&self.repo_http, || {
             Http::new(
-                &self.conda_ssl_verify()?,
+                &self.repo_network()?,
                 self.settings.timeout,
                 Vec::new(),
                 &self.printer,
             )
         })?;
-        repo::validate(http, &self.settings.repo_url, token, &self.printer)
+        repo::validate(http, repo_url, token, &self.printer)
     }
 
     fn http<'a>(
@@ -110,17 +121,63 @@ impl Context {
         Ok(self.api_key.get_or_init(|| key))
     }
 
-    /// conda's `ssl_verify`: `CONDA_SSL_VERIFY`, else the user's `.condarc`, else verify.
-    fn conda_ssl_verify(&self) -> Result<SslVerify> {
-        if let Some(ssl) = &self.settings.conda_ssl_verify_env {
-            return Ok(ssl.clone());
+    /// The repository check stands for what conda will do: conda's network settings.
+    fn repo_network(&self) -> Result<Network> {
+        let conda = self.conda_network()?;
+        Ok(Network {
+            ssl_verify: self
+                .repo_ssl_override
+                .clone()
+                .or_else(|| conda.ssl_verify.clone())
+                .unwrap_or_default(),
+            proxies: conda.proxy_servers.clone(),
+            client_cert: conda.client_ssl_cert.clone(),
+            client_cert_key: conda.client_ssl_cert_key.clone(),
+        })
+    }
+
+    /// API requests: `[plugin.auth]` / `ANACONDA_AUTH_*`, falling back to conda's settings for
+    /// whatever they leave unset. conda's files are read only when something is unset.
+    fn api_network(&self) -> Result<Network> {
+        let s = &self.settings;
+        let needs_conda =
+            s.ssl_verify.is_none() || s.proxy_servers.is_empty() || s.client_cert.is_none();
+        let conda = if needs_conda {
+            self.conda_network()?.clone()
+        } else {
+            CondaNetwork::default()
+        };
+        let (client_cert, client_cert_key) = match &s.client_cert {
+            Some(cert) => (Some(cert.clone()), s.client_cert_key.clone()),
+            None => (conda.client_ssl_cert, conda.client_ssl_cert_key),
+        };
+        Ok(Network {
+            ssl_verify: s
+                .ssl_verify
+                .clone()
+                .or(conda.ssl_verify)
+                .unwrap_or_default(),
+            proxies: if s.proxy_servers.is_empty() {
+                conda.proxy_servers
+            } else {
+                s.proxy_servers.clone()
+            },
+            client_cert,
+            client_cert_key,
+        })
+    }
+
+    /// conda's effective network settings, read once.
+    fn conda_network(&self) -> Result<&CondaNetwork> {
+        if let Some(network) = self.conda_network.get() {
+            return Ok(network);
         }
-        let condarc = Condarc::load(&self.settings.user_condarc)?;
-        Ok(condarc
-            .get_scalar("ssl_verify")
-            .filter(|v| !v.trim().is_empty())
-            .map(|v| SslVerify::parse(&v))
-            .unwrap_or(SslVerify::Yes))
+        let network = conda_settings::load(
+            &self.settings.env,
+            &self.settings.home,
+            &conda_settings::system_dirs(),
+        )?;
+        Ok(self.conda_network.get_or_init(|| network))
     }
 }
 

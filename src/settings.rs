@@ -61,9 +61,10 @@ impl Env {
 }
 
 /// How to verify TLS certificates.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub enum SslVerify {
     /// Verify against the platform's trust store.
+    #[default]
     Yes,
     /// Do not verify (a warning is printed).
     No,
@@ -86,7 +87,7 @@ impl SslVerify {
     }
 
     /// With `~` and `$VARS` expanded in a CA bundle path.
-    fn expanded(self, env: &Env) -> SslVerify {
+    pub fn expanded(self, env: &Env) -> SslVerify {
         match self {
             SslVerify::CaBundle(path) => {
                 SslVerify::CaBundle(expand_path(env, &path.to_string_lossy()))
@@ -131,10 +132,13 @@ pub struct Settings {
     /// TLS for API requests; `None` means "as conda's" (see [`Settings::conda_ssl_verify`]).
     pub ssl_verify: Option<SslVerify>,
     pub extra_headers: Vec<(String, String)>,
+    /// Proxies for API requests (scheme or `scheme://host` → proxy URL); empty: as conda's.
+    pub proxy_servers: Vec<(String, String)>,
+    /// Client certificate (PEM) and its key for API requests; `None`: as conda's.
+    pub client_cert: Option<PathBuf>,
+    pub client_cert_key: Option<PathBuf>,
     /// The repository, always ending in `/`.
     pub repo_url: String,
-    /// `CONDA_SSL_VERIFY`, when set.
-    pub conda_ssl_verify_env: Option<SslVerify>,
     pub config_path: PathBuf,
     pub home: PathBuf,
     /// The user's `.condarc`.
@@ -144,6 +148,12 @@ pub struct Settings {
     pub legacy_binstar_dir: Option<PathBuf>,
     /// A `conda` executable to clean the index cache with: `$CONDA_EXE` then `PATH`.
     pub conda_exe: Option<PathBuf>,
+    /// The active environment (`CONDA_PREFIX`).
+    pub conda_prefix: Option<PathBuf>,
+    /// conda's root prefix: `CONDA_ROOT`, else derived from `CONDA_EXE`.
+    pub conda_root: Option<PathBuf>,
+    /// The environment snapshot, for conda's own settings (read only when a request needs them).
+    pub env: Env,
     pub timeout: Duration,
     pub verbose: bool,
 }
@@ -185,6 +195,11 @@ impl Settings {
             .unwrap_or_else(|| home.join(".anaconda").join("keyring"));
         let ssl_verify = sources.ssl_verify("ssl_verify")?.map(|s| s.expanded(env));
         let extra_headers = sources.headers("extra_headers")?;
+        let proxy_servers = sources.map("proxy_servers")?;
+        let client_cert = sources.string("client_cert")?.map(|p| expand_path(env, &p));
+        let client_cert_key = sources
+            .string("client_cert_key")?
+            .map(|p| expand_path(env, &p));
 
         let repo_url = match env.get("CONDA_TOKEN_REPO_URL") {
             Some(url) => normalize_repo_url(url).map_err(|e| {
@@ -218,15 +233,18 @@ impl Settings {
             keyring_path,
             ssl_verify,
             extra_headers,
+            proxy_servers,
+            client_cert,
+            client_cert_key,
             repo_url,
-            conda_ssl_verify_env: env
-                .get("CONDA_SSL_VERIFY")
-                .map(|v| SslVerify::parse(v).expanded(env)),
             config_path,
             user_condarc: home.join(".condarc"),
             binstar_dir,
             legacy_binstar_dir,
             conda_exe: find_conda(env),
+            conda_prefix: env.get("CONDA_PREFIX").map(PathBuf::from),
+            conda_root: conda_root(env),
+            env: env.clone(),
             home,
             timeout,
             verbose: overrides.verbose,
@@ -263,6 +281,9 @@ impl Sources {
             "keyring_path",
             "ssl_verify",
             "extra_headers",
+            "proxy_servers",
+            "client_cert",
+            "client_cert_key",
         ]
         .iter()
         .filter_map(|key| {
@@ -342,8 +363,21 @@ impl Sources {
         }
     }
 
-    /// A TOML table, or a JSON object in a string (the only way to pass a map in a variable).
+    /// Header names and values, checked.
     fn headers(&self, key: &str) -> Result<Vec<(String, String)>> {
+        let pairs = self.map(key)?;
+        for (name, value) in &pairs {
+            if reqwest::header::HeaderName::from_bytes(name.as_bytes()).is_err()
+                || reqwest::header::HeaderValue::from_str(value).is_err()
+            {
+                return Err(self.invalid(key, &format!("{name:?} is not a valid HTTP header")));
+            }
+        }
+        Ok(pairs)
+    }
+
+    /// A TOML table, or a JSON object in a string (the only way to pass a map in a variable).
+    fn map(&self, key: &str) -> Result<Vec<(String, String)>> {
         let raw = match self.raw(key) {
             None => return Ok(Vec::new()),
             Some(raw) => raw,
@@ -366,15 +400,8 @@ impl Sources {
                     })
                     .collect()
             }
-            _ => return Err(self.invalid(key, "expected a table of header names to values")),
+            _ => return Err(self.invalid(key, "expected a table of names to values")),
         };
-        for (name, value) in &pairs {
-            if reqwest::header::HeaderName::from_bytes(name.as_bytes()).is_err()
-                || reqwest::header::HeaderValue::from_str(value).is_err()
-            {
-                return Err(self.invalid(key, &format!("{name:?} is not a valid HTTP header")));
-            }
-        }
         Ok(pairs)
     }
 }
@@ -510,6 +537,20 @@ fn binstar_dirs(env: &Env, home: &Path) -> (PathBuf, Option<PathBuf>) {
     };
     let legacy = cfg!(target_os = "linux").then(|| home.join(".local/share/binstar"));
     (dir, legacy)
+}
+
+/// `$CONDA_ROOT`, else the prefix `$CONDA_EXE` lives in (`<root>/bin/conda`,
+/// `<root>/condabin/conda`, `<root>\Scripts\conda.exe`).
+fn conda_root(env: &Env) -> Option<PathBuf> {
+    if let Some(root) = env.get("CONDA_ROOT") {
+        return Some(PathBuf::from(root));
+    }
+    let exe = PathBuf::from(env.get("CONDA_EXE")?);
+    let dir = exe.parent()?;
+    let dir_name = dir.file_name()?.to_string_lossy().to_ascii_lowercase();
+    matches!(dir_name.as_str(), "bin" | "condabin" | "scripts")
+        .then(|| dir.parent().map(Path::to_path_buf))
+        .flatten()
 }
 
 /// `$CONDA_EXE`, else `conda` on `PATH`.

@@ -2,6 +2,7 @@
 //! with the ring provider, the configured TLS verification, proxies from the environment,
 //! timeouts, retries for GET/HEAD only, and a debug log with secrets redacted.
 
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -17,6 +18,18 @@ use crate::settings::SslVerify;
 const USER_AGENT: &str = concat!("anaconda-token/", env!("CARGO_PKG_VERSION"));
 /// Pauses before the first and second retry of a GET or HEAD.
 const BACKOFF: [Duration; 2] = [Duration::from_millis(200), Duration::from_millis(600)];
+
+/// How to reach a server: TLS verification, proxies, client certificate.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Network {
+    pub ssl_verify: SslVerify,
+    /// `http`, `https`, `all`, or `scheme://host` → proxy URL (conda's `proxy_servers`). When
+    /// empty, `HTTPS_PROXY`, `HTTP_PROXY`, `ALL_PROXY` and `NO_PROXY` apply.
+    pub proxies: Vec<(String, String)>,
+    /// A PEM client certificate, and its key when not in the same file.
+    pub client_cert: Option<PathBuf>,
+    pub client_cert_key: Option<PathBuf>,
+}
 
 #[derive(Debug)]
 pub struct Http {
@@ -59,16 +72,20 @@ impl<'a> Request<'a> {
 impl Http {
     /// Builds a client. `extra_headers` go on every request (the API's configured headers).
     pub fn new(
-        ssl_verify: &SslVerify,
+        network: &Network,
         timeout: Duration,
         extra_headers: Vec<(String, String)>,
         printer: &Printer,
     ) -> Result<Http> {
-        let tls = tls_config(ssl_verify)?;
-        if *ssl_verify == SslVerify::No {
+        let tls = tls_config(network)?;
+        if network.ssl_verify == SslVerify::No {
             printer.warn("TLS certificate verification is disabled (ssl_verify is false).");
         }
-        let client = Client::builder()
+        let mut builder = Client::builder();
+        for proxy in proxies(&network.proxies)? {
+            builder = builder.proxy(proxy);
+        }
+        let client = builder
             .tls_backend_preconfigured(tls)
             .user_agent(USER_AGENT)
             .connect_timeout(timeout.min(Duration::from_secs(10)))
@@ -211,8 +228,87 @@ fn provider() -> Arc<rustls::crypto::CryptoProvider> {
     Arc::new(rustls::crypto::ring::default_provider())
 }
 
-/// The rustls configuration for a `ssl_verify` setting.
-fn tls_config(ssl_verify: &SslVerify) -> Result<rustls::ClientConfig> {
+/// reqwest proxies for conda-style `proxy_servers`; host-specific keys first, since the first
+/// matching proxy wins.
+fn proxies(servers: &[(String, String)]) -> Result<Vec<reqwest::Proxy>> {
+    let mut specific = Vec::new();
+    let mut general = Vec::new();
+    for (key, url) in servers {
+        let bad = |e: reqwest::Error| {
+            Error::with_hint(
+                format!(
+                    "Invalid proxy {key:?} in proxy_servers: {}",
+                    redact(&e.to_string())
+                ),
+                "Use a URL such as http://proxy.example:8080 for each scheme.",
+            )
+        };
+        match key.as_str() {
+            "http" => general.push(reqwest::Proxy::http(url).map_err(bad)?),
+            "https" => general.push(reqwest::Proxy::https(url).map_err(bad)?),
+            "all" => general.push(reqwest::Proxy::all(url).map_err(bad)?),
+            scoped => {
+                let (scheme, host) = scoped.split_once("://").ok_or_else(|| {
+                    Error::msg(format!(
+                        "Invalid key {scoped:?} in proxy_servers: use http, https, all or \
+                         scheme://host."
+                    ))
+                })?;
+                let target = reqwest::Url::parse(url).map_err(|e| {
+                    Error::msg(format!(
+                        "Invalid proxy for {scoped:?} in proxy_servers: {e}"
+                    ))
+                })?;
+                let (scheme, host) = (scheme.to_string(), host.to_ascii_lowercase());
+                specific.push(reqwest::Proxy::custom(move |u| {
+                    (u.scheme() == scheme && u.host_str() == Some(host.as_str()))
+                        .then(|| target.clone())
+                }));
+            }
+        }
+    }
+    specific.extend(general);
+    Ok(specific)
+}
+
+/// The rustls configuration: certificate verification and the client certificate.
+fn tls_config(network: &Network) -> Result<rustls::ClientConfig> {
+    let config = verifier(&network.ssl_verify)?;
+    match &network.client_cert {
+        None => Ok(config.with_no_client_auth()),
+        Some(cert_path) => {
+            let certs = CertificateDer::pem_file_iter(cert_path)
+                .and_then(|iter| iter.collect::<std::result::Result<Vec<_>, _>>())
+                .map_err(|e| client_cert_error(cert_path, &e.to_string()))?;
+            if certs.is_empty() {
+                return Err(client_cert_error(cert_path, "it holds no PEM certificate"));
+            }
+            let key_path = network.client_cert_key.as_deref().unwrap_or(cert_path);
+            let key = rustls::pki_types::PrivateKeyDer::from_pem_file(key_path).map_err(|e| {
+                client_cert_error(key_path, &format!("no usable private key ({e})"))
+            })?;
+            config
+                .with_client_auth_cert(certs, key)
+                .map_err(|e| client_cert_error(cert_path, &e.to_string()))
+        }
+    }
+}
+
+fn client_cert_error(path: &std::path::Path, detail: &str) -> Error {
+    Error::with_hint(
+        format!(
+            "Cannot use the client certificate {}: {detail}",
+            path.display()
+        ),
+        "Check client_ssl_cert / client_ssl_cert_key (conda) or client_cert / client_cert_key \
+         ([plugin.auth]).",
+    )
+}
+
+type WantsClientCert = rustls::ConfigBuilder<rustls::ClientConfig, rustls::client::WantsClientCert>;
+
+/// Certificate verification for a `ssl_verify` setting.
+fn verifier(ssl_verify: &SslVerify) -> Result<WantsClientCert> {
     use rustls_platform_verifier::BuilderVerifierExt;
     let builder = rustls::ClientConfig::builder_with_provider(provider())
         .with_safe_default_protocol_versions()
@@ -220,8 +316,7 @@ fn tls_config(ssl_verify: &SslVerify) -> Result<rustls::ClientConfig> {
     let config = match ssl_verify {
         SslVerify::Yes | SslVerify::Truststore => builder
             .with_platform_verifier()
-            .map_err(|e| Error::msg(format!("Could not load the system's certificates: {e}")))?
-            .with_no_client_auth(),
+            .map_err(|e| Error::msg(format!("Could not load the system's certificates: {e}")))?,
         SslVerify::CaBundle(path) => {
             let mut roots = rustls::RootCertStore::empty();
             let certs = CertificateDer::pem_file_iter(path)
@@ -231,12 +326,11 @@ fn tls_config(ssl_verify: &SslVerify) -> Result<rustls::ClientConfig> {
             if added == 0 {
                 return Err(ca_bundle_error(path, "it holds no usable PEM certificate"));
             }
-            builder.with_root_certificates(roots).with_no_client_auth()
+            builder.with_root_certificates(roots)
         }
         SslVerify::No => builder
             .dangerous()
-            .with_custom_certificate_verifier(Arc::new(NoVerification(provider())))
-            .with_no_client_auth(),
+            .with_custom_certificate_verifier(Arc::new(NoVerification(provider()))),
     };
     Ok(config)
 }

@@ -4,4 +4,4 @@ pub mod client;
 pub mod orgs;
 pub mod repo;
 
-pub use client::{Http, Request, Response};
+pub use client::{Http, Network, Request, Response};

@@ -137,6 +137,33 @@ impl Api<'_> {
         parse(&path, &response)
     }
 
+    /// Extends the organization's token to the subscription's end (Organization Management
+    /// API). `org_id` and `user_id` are the ids from `organizations()` and `account()`.
+    pub fn sync_token(&self, org: &str, org_id: &str, user_id: &str) -> Result<()> {
+        let path = format!(
+            "/api/v1/organizations/{}/users/{}/token",
+            encode_segment(org_id),
+            encode_segment(user_id)
+        );
+        let response = self.call(
+            Method::PATCH,
+            &path,
+            Some(serde_json::json!({"is_renewal": true})),
+        )?;
+        if response.status == 401 || response.status == 403 {
+            return Err(Error::with_hint(
+                format!(
+                    "The service refused to sync the token of {org} (HTTP {}): this account may \
+                     not sync tokens from the command line.",
+                    response.status
+                ),
+                "An administrator of the organization can do it on anaconda.com: Org Management \
+                 → Token Access → Sync token.",
+            ));
+        }
+        self.expect_ok(Method::PATCH, &path, &response, None)
+    }
+
     fn call(
         &self,
         method: Method,
@@ -180,8 +207,14 @@ impl Api<'_> {
 /// `/api/organizations/{org}/ce/current-token`, for a valid slug only.
 fn current_token_path(org: &str) -> Result<String> {
     check_org_name(org)?;
-    let segment = percent_encoding::utf8_percent_encode(org, percent_encoding::NON_ALPHANUMERIC);
-    Ok(format!("/api/organizations/{segment}/ce/current-token"))
+    Ok(format!(
+        "/api/organizations/{}/ce/current-token",
+        encode_segment(org)
+    ))
+}
+
+fn encode_segment(segment: &str) -> percent_encoding::PercentEncode<'_> {
+    percent_encoding::utf8_percent_encode(segment, percent_encoding::NON_ALPHANUMERIC)
 }
 
 /// Organization names are slugs: letters, digits, `-`, `_`, `.` (not `.` or `..` alone).

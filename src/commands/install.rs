@@ -29,12 +29,17 @@ pub fn run(ctx: &mut Context, args: &InstallArgs) -> Result<()> {
     let org = organization::choose(ctx, args.org.as_deref())?;
     let (token, origin) = match given {
         Some(token) => (token, Origin::Given),
-        None => issue(ctx, &org, args.yes)?,
+        None => issue(ctx, &org, args.yes, false)?,
     };
     install_token(ctx, &org, &token, &origin)?;
-    let configured = args.channels.enabled() && {
+    finish(ctx, args.channels.enabled(), args.yes)
+}
+
+/// Steps 5 and 6: configure conda (unless told not to), clean its index cache, say so.
+pub fn finish(ctx: &mut Context, set_default_channels: bool, yes: bool) -> Result<()> {
+    let configured = set_default_channels && {
         let path = ctx.settings.user_condarc.clone();
-        config::configure(ctx, &path, args.yes, &[])?
+        config::configure(ctx, &path, yes, &[])?
     };
     cache::clean_index_cache(ctx.settings.conda_exe.as_deref(), &ctx.printer);
     print_success(ctx, configured);
@@ -89,14 +94,22 @@ pub fn install_token(ctx: &mut Context, org: &str, token: &Secret, origin: &Orig
     Ok(())
 }
 
-/// Step 2: ask the service for a new token, confirming first when one exists.
-fn issue(ctx: &mut Context, org: &str, yes: bool) -> Result<(Secret, Origin)> {
-    let existing = ctx.api()?.current_token(org)?;
-    if existing.is_some() && !yes {
-        ctx.printer.line(&format!(
-            "An existing token already exists for the organization {}.",
-            ctx.printer.accent(org)
-        ));
+/// Step 2: ask the service for a new token, confirming first when one exists (or always, for
+/// `reissue`, since the old one is revoked either way).
+pub fn issue(
+    ctx: &mut Context,
+    org: &str,
+    yes: bool,
+    always_warn: bool,
+) -> Result<(Secret, Origin)> {
+    let exists = ctx.api()?.current_token(org)?.is_some();
+    if (exists || always_warn) && !yes {
+        if exists {
+            ctx.printer.line(&format!(
+                "An existing token already exists for the organization {}.",
+                ctx.printer.accent(org)
+            ));
+        }
         ctx.printer.line(
             "Reissuing a new token will revoke and deactivate any existing token access. This \
              action can't be undone.",

@@ -4,10 +4,12 @@ use comfy_table::{ContentArrangement, Table, presets::UTF8_FULL_CONDENSED};
 use serde::Serialize;
 
 use crate::api::orgs::parse_expiry;
+use crate::api::repo::Validation;
 use crate::cli::ListArgs;
 use crate::conda::token_files;
 use crate::context::Context;
 use crate::error::{Error, Result};
+use crate::secret::Secret;
 
 /// One row, as `--json` prints it.
 #[derive(Debug, Serialize)]
@@ -18,28 +20,52 @@ struct Row {
     expires_at: Option<String>,
     source: &'static str,
     storage: String,
+    /// With `--check`: `valid`, `rejected (HTTP 403)` or `unreachable (<reason>)`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    status: Option<String>,
+    /// The repository the token is for (the keyring's repository, or the token file's URL).
+    #[serde(skip)]
+    repo_url: String,
 }
 
 pub fn run(ctx: &mut Context, args: &ListArgs) -> Result<()> {
+    let mut rows = collect(ctx)?;
     if args.check {
-        return Err(Error::with_hint(
-            "`anaconda token list --check` is not implemented yet in this version.",
-            "Run `anaconda token list` without --check.",
-        ));
+        for row in &mut rows {
+            row.status = Some(check(ctx, row));
+        }
     }
-    let rows = collect(ctx)?;
     if args.json {
         let json = serde_json::to_string_pretty(&rows).unwrap_or_else(|_| "[]".into());
         ctx.printer.line(&json);
-        return Ok(());
-    }
-    if rows.is_empty() {
+    } else if rows.is_empty() {
         return Err(Error::msg(
             "No repo tokens are installed. Run anaconda token install.",
         ));
+    } else {
+        print_table(ctx, &rows, args.check);
     }
-    print_table(ctx, &rows);
+    let invalid = rows
+        .iter()
+        .filter(|r| r.status.as_deref().is_some_and(|s| s != "valid"))
+        .count();
+    if invalid > 0 {
+        return Err(Error::with_hint(
+            format!("{invalid} of {} tokens are not valid.", rows.len()),
+            "Reinstall a rejected token with `anaconda token install -o ORG` (or `reissue`).",
+        ));
+    }
     Ok(())
+}
+
+/// Validates one token as `install` does; the outcome as a status word.
+fn check(ctx: &Context, row: &Row) -> String {
+    match ctx.validate_token_at(&row.repo_url, &Secret::new(row.token.as_str())) {
+        Ok(Validation::Valid) => "valid".into(),
+        Ok(Validation::Rejected { status }) => format!("rejected (HTTP {status})"),
+        Err(Error::Network { reason, .. }) => format!("unreachable ({reason})"),
+        Err(other) => format!("unreachable ({other})"),
+    }
 }
 
 fn collect(ctx: &Context) -> Result<Vec<Row>> {
@@ -58,6 +84,8 @@ fn collect(ctx: &Context) -> Result<Vec<Row>> {
                     .map(|dt| dt.to_rfc3339()),
                 source: "keyring",
                 storage: storage.clone(),
+                status: None,
+                repo_url: ctx.settings.repo_url.clone(),
             });
         }
     }
@@ -67,6 +95,8 @@ fn collect(ctx: &Context) -> Result<Vec<Row>> {
     for file in token_files::list(&dirs)? {
         rows.push(Row {
             org_name: None,
+            repo_url: file.url.clone(),
+            status: None,
             channel_url: file.url,
             token: file.token.expose().to_string(),
             expires_at: None,
@@ -77,24 +107,30 @@ fn collect(ctx: &Context) -> Result<Vec<Row>> {
     Ok(rows)
 }
 
-fn print_table(ctx: &Context, rows: &[Row]) {
+fn print_table(ctx: &Context, rows: &[Row], with_status: bool) {
     let mut table = Table::new();
+    let mut header = vec!["Organization", "Channel URL", "Token", "Expires"];
+    if with_status {
+        header.push("Status");
+    }
     table
         .load_preset(UTF8_FULL_CONDENSED)
         .set_content_arrangement(ContentArrangement::Disabled)
-        .set_header(["Organization", "Channel URL", "Token", "Expires"]);
+        .set_header(header);
     for row in rows {
         let expires = row
             .expires_at
             .as_deref()
             .map(|e| e.chars().take(10).collect::<String>())
             .unwrap_or_else(|| "-".into());
-        table.add_row([
+        let mut cells = vec![
             row.org_name.clone().unwrap_or_default(),
             row.channel_url.clone(),
             row.token.clone(),
             expires,
-        ]);
+        ];
+        cells.extend(row.status.clone());
+        table.add_row(cells);
     }
     ctx.printer.good("Anaconda Repository Tokens");
     ctx.printer.line(&table.to_string());

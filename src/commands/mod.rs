@@ -1,12 +1,16 @@
 //! One file per command; each has `run(ctx, args) -> Result<()>` that reads like the spec's steps.
 
+pub mod completion;
 pub mod config;
 pub mod install;
+pub mod legacy;
 pub mod list;
 pub mod organization;
+pub mod reissue;
+pub mod sync;
 pub mod uninstall;
 
-use crate::cli::{AuthCommand, Command, TokenCommand};
+use crate::cli::{AuthCommand, Command, CondaTokenCommand, TokenCommand};
 use crate::context::Context;
 use crate::error::{Error, Result};
 
@@ -17,15 +21,26 @@ pub fn run(ctx: &mut Context, command: &Command) -> Result<()> {
             TokenCommand::Install(args) => install::run(ctx, args),
             TokenCommand::Config(args) => config::run(ctx, args),
             TokenCommand::Uninstall(args) => uninstall::run(ctx, args),
-            TokenCommand::Reissue(_) => not_yet("anaconda token reissue"),
-            TokenCommand::Sync(_) => not_yet("anaconda token sync"),
-            TokenCommand::Set(_) => not_yet("anaconda token set"),
-            TokenCommand::Remove(_) => not_yet("anaconda token remove"),
+            TokenCommand::Reissue(args) => reissue::run(ctx, args),
+            TokenCommand::Sync(args) => sync::run(ctx, args),
+            TokenCommand::Set(args) => legacy::set(ctx, args),
+            TokenCommand::Remove(args) => legacy::remove(ctx, args),
         },
+        Command::Completion(args) => completion::completion(ctx, args),
+        Command::Man => completion::man(ctx),
         Command::Login(_) | Command::Auth(AuthCommand::Login(_)) => not_yet("anaconda login"),
         Command::Logout | Command::Auth(AuthCommand::Logout) => not_yet("anaconda logout"),
         Command::Whoami | Command::Auth(AuthCommand::Whoami) => not_yet("anaconda whoami"),
         Command::Auth(AuthCommand::ApiKey) => not_yet("anaconda auth api-key"),
+    }
+}
+
+/// The `conda-token` binary's commands.
+pub fn run_conda_token(ctx: &mut Context, command: &CondaTokenCommand) -> Result<()> {
+    match command {
+        CondaTokenCommand::List => legacy::conda_token_list(ctx),
+        CondaTokenCommand::Set(args) => legacy::conda_token_set(ctx, args),
+        CondaTokenCommand::Remove(location) => legacy::conda_token_remove(ctx, location),
     }
 }
 

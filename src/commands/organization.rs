@@ -40,3 +40,43 @@ pub fn choose(ctx: &mut Context, given: Option<&str>) -> Result<String> {
         }
     }
 }
+
+/// For commands about an installed token: `--org` (checked), or the only organization with an
+/// installed token, or the user's choice among those.
+pub fn choose_installed(ctx: &mut Context, given: Option<&str>) -> Result<String> {
+    if let Some(org) = given {
+        crate::api::orgs::check_org_name(org)?;
+        return Ok(org.to_string());
+    }
+    let installed: Vec<String> = ctx
+        .store
+        .load()?
+        .map(|info| {
+            info.repo_tokens
+                .iter()
+                .filter_map(|t| t.org_name.clone())
+                .collect()
+        })
+        .unwrap_or_default();
+    match installed.as_slice() {
+        [] => Err(Error::with_hint(
+            "No repo tokens are installed.",
+            "Run anaconda token install, or name the organization with --org.",
+        )),
+        [only] => Ok(only.clone()),
+        several => {
+            let no_terminal = Error::NeedsFlag {
+                message: format!(
+                    "Tokens of several organizations are installed ({}) and there is no terminal \
+                     to choose on.",
+                    several.join(", ")
+                ),
+                flag: "--org",
+            };
+            let index =
+                ctx.prompter
+                    .select("Please select an organization:", several, no_terminal)?;
+            Ok(several[index].clone())
+        }
+    }
+}

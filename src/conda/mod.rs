@@ -3,4 +3,6 @@
 pub mod cache;
 pub mod channels;
 pub mod condarc;
+pub mod locations;
+pub mod settings;
 pub mod token_files;

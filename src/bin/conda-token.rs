@@ -1,0 +1,44 @@
+//! The legacy `conda-token` binary (conda-token 0.6's interface): `list`, `set`, `remove`.
+//! Without arguments it prints its help and exits 0, as conda-token did.
+
+use std::process::ExitCode;
+
+use clap::{CommandFactory, Parser};
+
+use anaconda_token::cli::CondaTokenCli;
+use anaconda_token::context::Context;
+use anaconda_token::output::Printer;
+use anaconda_token::prompt::StdPrompter;
+use anaconda_token::settings::{Env, Overrides, Settings};
+use anaconda_token::{commands, error::Result};
+
+fn main() -> ExitCode {
+    let cli = CondaTokenCli::parse();
+    let Some(command) = &cli.command else {
+        let _ = CondaTokenCli::command().print_help();
+        return ExitCode::SUCCESS;
+    };
+    let printer = Printer::new(cli.verbose);
+    match run(command, &cli, &printer) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            printer.error(&error);
+            ExitCode::from(error.exit_code() as u8)
+        }
+    }
+}
+
+fn run(
+    command: &anaconda_token::cli::CondaTokenCommand,
+    cli: &CondaTokenCli,
+    printer: &Printer,
+) -> Result<()> {
+    let overrides = Overrides {
+        at: None,
+        verbose: cli.verbose,
+    };
+    let settings = Settings::resolve(&Env::from_process(), &overrides)?;
+    let prompter = Box::new(StdPrompter::new(printer.clone()));
+    let mut ctx = Context::new(settings, printer.clone(), prompter);
+    commands::run_conda_token(&mut ctx, command)
+}

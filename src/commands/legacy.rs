@@ -1,0 +1,172 @@
+//! The legacy commands: `anaconda token set` / `remove` and the `conda-token` binary
+//! (`list`, `set`, `remove`), with conda-token 0.6's effects on conda's files (`conda.md`).
+
+use std::path::Path;
+
+use crate::api::repo::Validation;
+use crate::cli::{CondaTokenLocation, CondaTokenSetArgs, RemoveArgs, SetArgs};
+use crate::commands::{config, install};
+use crate::conda::locations::Location;
+use crate::conda::{cache, condarc, token_files};
+use crate::context::Context;
+use crate::error::{Error, Result};
+use crate::secret::Secret;
+use crate::settings::SslVerify;
+
+/// What `set` does to the chosen `.condarc`, beyond the default channels.
+#[derive(Debug, Default)]
+struct SetOptions {
+    archive: Vec<String>,
+    no_ssl_verify: bool,
+    signature_verification: bool,
+    force: bool,
+    set_default_channels: bool,
+}
+
+/// `anaconda token set TOKEN [-o ORG] [-f F | -e | -s]`.
+pub fn set(ctx: &mut Context, args: &SetArgs) -> Result<()> {
+    let token = Secret::new(args.token.trim());
+    token_files::check_token(&token)?;
+    if let Some(org) = &args.org {
+        crate::api::orgs::check_org_name(org)?;
+        install::install_token(ctx, org, &token, &install::Origin::Given)?;
+    } else {
+        validate(ctx, &token)?;
+    }
+    let location = Location::from_flags(
+        args.location.file.as_ref(),
+        args.location.env,
+        args.location.system,
+    );
+    let options = SetOptions {
+        set_default_channels: args.channels.enabled(),
+        ..Default::default()
+    };
+    apply_set(ctx, &token, &location.path(&ctx.settings)?, &options)?;
+    ctx.printer
+        .good("Success! Your token was validated and Conda has been configured.");
+    Ok(())
+}
+
+/// `anaconda token remove [-f F | -e | -s]`.
+pub fn remove(ctx: &mut Context, args: &RemoveArgs) -> Result<()> {
+    let location = Location::from_flags(
+        args.location.file.as_ref(),
+        args.location.env,
+        args.location.system,
+    );
+    apply_remove(ctx, &location.path(&ctx.settings)?)
+}
+
+/// `conda-token list`: the repository's token file only, as `URL TOKEN`.
+pub fn conda_token_list(ctx: &mut Context) -> Result<()> {
+    let repo = &ctx.settings.repo_url;
+    let mut dirs = vec![ctx.settings.binstar_dir.as_path()];
+    dirs.extend(ctx.settings.legacy_binstar_dir.as_deref());
+    let files = token_files::list(&dirs)?;
+    let Some(file) = files.iter().find(|f| &f.url == repo) else {
+        return Err(Error::msg(format!(
+            "No tokens have been configured for {repo}"
+        )));
+    };
+    ctx.printer
+        .line(&format!("{} {}", file.url, file.token.expose()));
+    Ok(())
+}
+
+/// `conda-token set TOKEN [...]`.
+pub fn conda_token_set(ctx: &mut Context, args: &CondaTokenSetArgs) -> Result<()> {
+    let token = Secret::new(args.token.trim());
+    token_files::check_token(&token)?;
+    if args.no_ssl_verify {
+        ctx.force_repo_ssl_verify(SslVerify::No);
+    }
+    validate(ctx, &token)?;
+    let options = SetOptions {
+        archive: args.include_archive_channels.clone(),
+        no_ssl_verify: args.no_ssl_verify,
+        signature_verification: args.enable_signature_verification,
+        force: args.force_config_condarc,
+        set_default_channels: true,
+    };
+    let path = conda_token_location(&args.location).path(&ctx.settings)?;
+    apply_set(ctx, &token, &path, &options)?;
+    ctx.printer
+        .good("Success! Your token was validated and Conda has been configured.");
+    Ok(())
+}
+
+/// `conda-token remove [--system | --env | --file F]`.
+pub fn conda_token_remove(ctx: &mut Context, location: &CondaTokenLocation) -> Result<()> {
+    let path = conda_token_location(location).path(&ctx.settings)?;
+    apply_remove(ctx, &path)
+}
+
+fn conda_token_location(location: &CondaTokenLocation) -> Location {
+    Location::from_flags(location.file.as_ref(), location.env, location.system)
+}
+
+/// Validates against the repository; a refusal is the validation error, exit 1.
+fn validate(ctx: &Context, token: &Secret) -> Result<()> {
+    match ctx.validate_token(token)? {
+        Validation::Valid => Ok(()),
+        Validation::Rejected { status } => Err(Error::TokenRejected {
+            detail: format!(
+                "The repository {} answered HTTP {status}.",
+                ctx.settings.repo_url
+            ),
+            hint: None,
+        }),
+    }
+}
+
+/// conda-token's `set`: the token file for the repository, then the `.condarc` keys, then the
+/// default channels (the `config` flow), then the index cache.
+fn apply_set(ctx: &mut Context, token: &Secret, path: &Path, options: &SetOptions) -> Result<()> {
+    token_files::write(&ctx.settings.binstar_dir, &ctx.settings.repo_url, token)?;
+    let signing_base = ctx.settings.repo_url_trimmed().to_string();
+    condarc::edit(path, |rc| {
+        rc.set_scalar("add_anaconda_token", "true");
+        if options.no_ssl_verify {
+            rc.set_scalar("ssl_verify", "false");
+        }
+        if options.signature_verification {
+            rc.set_scalar("extra_safety_checks", "true");
+            rc.set_scalar("signing_metadata_url_base", &signing_base);
+        }
+        Ok(())
+    })?;
+    if options.set_default_channels {
+        config::configure(ctx, path, options.force, &options.archive)?;
+    }
+    cache::clean_index_cache(ctx.settings.conda_exe.as_deref(), &ctx.printer);
+    Ok(())
+}
+
+/// conda-token's `remove`: the token file, `default_channels`, and signature verification where
+/// `set --enable-signature-verification` turned it on (its `signing_metadata_url_base` is our
+/// repository); keys that are absent stay absent.
+fn apply_remove(ctx: &mut Context, path: &Path) -> Result<()> {
+    let repo = ctx.settings.repo_url.clone();
+    if token_files::remove(&ctx.settings.binstar_dir, &repo)? {
+        ctx.printer
+            .line(&format!("Removed conda's token for {repo}"));
+    }
+    let signing_base = ctx.settings.repo_url_trimmed().to_string();
+    let removed_channels = condarc::edit(path, |rc| {
+        let removed = rc.remove("default_channels");
+        if rc.get_scalar("signing_metadata_url_base").as_deref() == Some(signing_base.as_str()) {
+            rc.remove("signing_metadata_url_base");
+            if rc.contains("extra_safety_checks") {
+                rc.set_scalar("extra_safety_checks", "false");
+            }
+        }
+        Ok(removed)
+    })?;
+    if removed_channels {
+        ctx.printer
+            .line(&format!("Removed default_channels from {}", path.display()));
+    }
+    cache::clean_index_cache(ctx.settings.conda_exe.as_deref(), &ctx.printer);
+    Ok(())
+}
