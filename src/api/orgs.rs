@@ -213,8 +213,14 @@ fn current_token_path(org: &str) -> Result<String> {
     ))
 }
 
+/// A path segment: everything but the unreserved characters `A-Z a-z 0-9 - . _ ~` escaped.
 fn encode_segment(segment: &str) -> percent_encoding::PercentEncode<'_> {
-    percent_encoding::utf8_percent_encode(segment, percent_encoding::NON_ALPHANUMERIC)
+    const SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+        .remove(b'-')
+        .remove(b'.')
+        .remove(b'_')
+        .remove(b'~');
+    percent_encoding::utf8_percent_encode(segment, SEGMENT)
 }
 
 /// Organization names are slugs: letters, digits, `-`, `_`, `.` (not `.` or `..` alone).
@@ -309,6 +315,12 @@ mod tests {
             utc.timestamp()
         );
         assert!(parse_expiry("soon").is_none());
+    }
+
+    #[test]
+    fn path_segments_keep_unreserved_characters() {
+        assert_eq!(encode_segment("a-b_c.d~e").to_string(), "a-b_c.d~e");
+        assert_eq!(encode_segment("a/b c").to_string(), "a%2Fb%20c");
     }
 
     #[test]
