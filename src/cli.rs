@@ -231,6 +231,7 @@ pub struct RemoveArgs {
 #[derive(Debug, Parser)]
 #[command(
     name = "conda-token",
+    version,
     about = "Configure token access for Anaconda Commercial Edition",
     disable_version_flag = true
 )]
@@ -291,4 +292,15 @@ pub struct CondaTokenSetArgs {
     pub force_config_condarc: bool,
     #[command(flatten)]
     pub location: CondaTokenLocation,
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    #[test]
+    fn command_lines_are_well_formed() {
+        super::Cli::command().debug_assert();
+        super::CondaTokenCli::command().debug_assert();
+    }
 }

@@ -30,11 +30,22 @@ fn reissue_with_yes_revokes_and_installs() {
     api.issue("acme", NEW, EXPIRES);
     api.repo_accepts(NEW);
     let out = home
-        .cmd(&["token", "reissue", "-o", "acme", "-y", "--no-set-default-channels"])
+        .cmd(&[
+            "token",
+            "reissue",
+            "-o",
+            "acme",
+            "-y",
+            "--no-set-default-channels",
+        ])
         .output()
         .unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
-    assert!(stdout(&out).contains("expires 2027-03-01 00:00:00+00:00"), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains("expires 2027-03-01 00:00:00+00:00"),
+        "{}",
+        stdout(&out)
+    );
     assert_eq!(puts(&api), 1);
     let entry = home.entry(&api.domain()).unwrap();
     assert_eq!(entry["repo_tokens"][0]["token"], NEW);
@@ -45,9 +56,17 @@ fn reissue_always_asks_even_without_a_current_token() {
     let (home, api) = setup();
     api.current_token("acme", None);
     api.issue("acme", NEW, EXPIRES);
-    let out = home.cmd(&["token", "reissue", "-o", "acme"]).write_stdin("n\n").output().unwrap();
+    let out = home
+        .cmd(&["token", "reissue", "-o", "acme"])
+        .write_stdin("n\n")
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(1));
-    assert!(stdout(&out).contains("Reissuing a new token will revoke"), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains("Reissuing a new token will revoke"),
+        "{}",
+        stdout(&out)
+    );
     assert!(stderr(&out).contains("Aborted."));
     assert_eq!(puts(&api), 0);
     assert!(!home.keyring_path().exists());
@@ -73,10 +92,16 @@ fn reissue_answered_yes() {
     api.current_token("acme", Some("2026-12-31T00:00:00Z"));
     api.issue("acme", NEW, EXPIRES);
     api.repo_accepts(NEW);
-    home.cmd(&["token", "reissue", "-o", "acme", "--no-set-default-channels"])
-        .write_stdin("y\n")
-        .assert()
-        .success();
+    home.cmd(&[
+        "token",
+        "reissue",
+        "-o",
+        "acme",
+        "--no-set-default-channels",
+    ])
+    .write_stdin("y\n")
+    .assert()
+    .success();
     assert_eq!(puts(&api), 1);
 }
 
@@ -93,7 +118,9 @@ fn installed(home: &Home, api: &Api) {
 fn sync_mock(api: &Api, status: u16) {
     api.mount(
         Mock::given(method("PATCH"))
-            .and(path(format!("/api/v1/organizations/{ACME_ID}/users/u-1/token")))
+            .and(path(format!(
+                "/api/v1/organizations/{ACME_ID}/users/u-1/token"
+            )))
             .and(body_json(json!({"is_renewal": true})))
             .respond_with(
                 ResponseTemplate::new(status)
@@ -111,10 +138,20 @@ fn sync_extends_and_stores_the_new_expiry() {
     // The only installed organization is chosen without --org.
     let out = home.cmd(&["token", "sync"]).output().unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
-    assert!(stdout(&out).contains("now expires 2027-06-30 00:00:00+00:00"), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains("now expires 2027-06-30 00:00:00+00:00"),
+        "{}",
+        stdout(&out)
+    );
     let entry = home.entry(&api.domain()).unwrap();
-    assert_eq!(entry["repo_tokens"][0]["expires_at"], "2027-06-30T00:00:00+00:00");
-    assert_eq!(entry["repo_tokens"][0]["token"], "tok-a", "the token itself is unchanged");
+    assert_eq!(
+        entry["repo_tokens"][0]["expires_at"],
+        "2027-06-30T00:00:00+00:00"
+    );
+    assert_eq!(
+        entry["repo_tokens"][0]["token"], "tok-a",
+        "the token itself is unchanged"
+    );
     assert!(api.requests().iter().any(|(m, _)| m == "PATCH"));
 }
 
@@ -127,7 +164,10 @@ fn sync_refused_says_who_can_do_it() {
     let out = home.cmd(&["token", "sync", "-o", "acme"]).output().unwrap();
     assert_eq!(out.status.code(), Some(1));
     let err = stderr(&out);
-    assert!(err.contains("HTTP 403") && err.contains("Org Management → Token Access → Sync token"), "{err}");
+    assert!(
+        err.contains("HTTP 403") && err.contains("Org Management → Token Access → Sync token"),
+        "{err}"
+    );
     assert_eq!(std::fs::read(home.keyring_path()).unwrap(), before);
 }
 
@@ -139,7 +179,10 @@ fn sync_invalid_request() {
     let out = home.cmd(&["token", "sync", "-o", "acme"]).output().unwrap();
     assert_eq!(out.status.code(), Some(1));
     let err = stderr(&out);
-    assert!(err.contains("HTTP 422") && err.contains("not allowed here"), "{err}");
+    assert!(
+        err.contains("HTTP 422") && err.contains("not allowed here"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -166,7 +209,11 @@ fn list_check_reports_each_token() {
     api.repo_accepts("tok-good");
     api.repo_answers("tok-bad", 403);
     // A conda token file for a repository nobody answers for.
-    let dead = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let dead = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let file = home.conda_token_file(&format!("http://127.0.0.1:{dead}/repo/"));
     std::fs::create_dir_all(file.parent().unwrap()).unwrap();
     std::fs::write(&file, "tok-gone").unwrap();
@@ -175,18 +222,35 @@ fn list_check_reports_each_token() {
     assert_eq!(out.status.code(), Some(1));
     let text = stdout(&out);
     assert!(text.contains("Status"), "{text}");
-    let line = |needle: &str| text.lines().find(|l| l.contains(needle)).unwrap_or_default().to_string();
+    let line = |needle: &str| {
+        text.lines()
+            .find(|l| l.contains(needle))
+            .unwrap_or_default()
+            .to_string()
+    };
     assert!(line("tok-good").contains("valid"), "{text}");
     assert!(line("tok-bad").contains("rejected (HTTP 403)"), "{text}");
     assert!(line("tok-gone").contains("unreachable ("), "{text}");
-    assert!(stderr(&out).contains("2 of 3 tokens are not valid"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("2 of 3 tokens are not valid"),
+        "{}",
+        stderr(&out)
+    );
 
-    let out = home.cmd(&["token", "list", "--check", "--json"]).output().unwrap();
+    let out = home
+        .cmd(&["token", "list", "--check", "--json"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(1));
     let rows: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(rows[0]["status"], "valid");
     assert_eq!(rows[1]["status"], "rejected (HTTP 403)");
-    assert!(rows[2]["status"].as_str().unwrap().starts_with("unreachable ("));
+    assert!(
+        rows[2]["status"]
+            .as_str()
+            .unwrap()
+            .starts_with("unreachable (")
+    );
     // Without --check there is no status and no request.
     let before = api.requests().len();
     let out = home.cmd(&["token", "list", "--json"]).output().unwrap();
@@ -205,5 +269,8 @@ fn list_check_all_valid_exits_zero() {
         &json!({"domain": api.domain(), "repo_tokens": [{"token": "tok-good", "org_name": "acme"}], "version": 2}),
     );
     api.repo_accepts("tok-good");
-    home.cmd(&["token", "list", "--check"]).assert().success().stdout(predicate::str::contains("valid"));
+    home.cmd(&["token", "list", "--check"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("valid"));
 }

@@ -63,6 +63,34 @@ impl Home {
         Command::from_std(self.std_cmd(args))
     }
 
+    /// The legacy `conda-token` binary, in this HOME.
+    pub fn conda_token(&self, args: &[&str]) -> Command {
+        let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin!("conda-token"));
+        cmd.env_clear().current_dir(self.path()).args(args);
+        for (k, v) in &self.env {
+            cmd.env(k, v);
+        }
+        Command::from_std(cmd)
+    }
+
+    /// Puts a fake `conda` first on PATH that records its arguments; returns the record file.
+    #[cfg(unix)]
+    pub fn fake_conda(&mut self) -> PathBuf {
+        use std::os::unix::fs::PermissionsExt;
+        let bin = self.path().join("fake-bin");
+        std::fs::create_dir_all(&bin).unwrap();
+        let record = self.path().join("conda-calls");
+        let conda = bin.join("conda");
+        std::fs::write(
+            &conda,
+            format!("#!/bin/sh\necho \"$@\" >> '{}'\n", record.display()),
+        )
+        .unwrap();
+        std::fs::set_permissions(&conda, std::fs::Permissions::from_mode(0o755)).unwrap();
+        self.set("PATH", format!("{}:/usr/bin:/bin", bin.display()));
+        record
+    }
+
     /// The same as a plain `std::process::Command` (to spawn several at once, or in a pty).
     pub fn std_cmd(&self, args: &[&str]) -> std::process::Command {
         let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin!("anaconda"));
