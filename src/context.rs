@@ -23,6 +23,8 @@ pub struct Context {
     repo_http: OnceCell<Http>,
     api_key: OnceCell<Secret>,
     conda_network: OnceCell<CondaNetwork>,
+    /// The "verification is disabled" warning was printed (it is said once, not per client).
+    warned_no_verify: std::cell::Cell<bool>,
     /// `conda-token set --no-ssl-verify`: the repository check skips verification.
     repo_ssl_override: Option<SslVerify>,
 }
@@ -39,6 +41,7 @@ impl Context {
             repo_http: OnceCell::new(),
             api_key: OnceCell::new(),
             conda_network: OnceCell::new(),
+            warned_no_verify: std::cell::Cell::new(false),
             repo_ssl_override: None,
         }
     }
@@ -52,12 +55,7 @@ impl Context {
     pub fn api(&self) -> Result<Api<'_>> {
         let key = self.api_key()?;
         let http = self.http(&self.api_http, || {
-            Http::new(
-                &self.api_network()?,
-                self.settings.timeout,
-                self.settings.extra_headers.clone(),
-                &self.printer,
-            )
+            self.client(&self.api_network()?, self.settings.extra_headers.clone())
         })?;
         Ok(Api {
             http,
@@ -76,14 +74,18 @@ impl Context {
     /// Checks `token` against the repository at `repo_url` (a conda token file's URL).
     pub fn validate_token_at(&self, repo_url: &str, token: &Secret) -> Result<Validation> {
         let http = self.http(&self.repo_http, || {
-            Http::new(
-                &self.repo_network()?,
-                self.settings.timeout,
-                Vec::new(),
-                &self.printer,
-            )
+            self.client(&self.repo_network()?, Vec::new())
         })?;
         repo::validate(http, repo_url, token, &self.printer)
+    }
+
+    /// Builds a client for `network`, warning once per run when verification is off.
+    fn client(&self, network: &Network, extra_headers: Vec<(String, String)>) -> Result<Http> {
+        if network.ssl_verify == SslVerify::No && !self.warned_no_verify.replace(true) {
+            self.printer
+                .warn("TLS certificate verification is disabled (ssl_verify is false).");
+        }
+        Http::new(network, self.settings.timeout, extra_headers)
     }
 
     fn http<'a>(

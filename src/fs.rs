@@ -4,9 +4,10 @@
 //! A reader therefore sees either the old or the new content, never a half-written file, and two
 //! processes changing the same file one after the other both keep their changes.
 
-use std::fs::{self, File, OpenOptions};
+use std::fs::{self, File, OpenOptions, TryLockError};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
 /// How a file created by [`update`] or [`write_atomic`] gets its permissions.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -30,8 +31,12 @@ pub fn lock_path(path: &Path) -> PathBuf {
     path.with_file_name(name)
 }
 
+/// How long to wait for another process's lock: holders keep it for milliseconds, so a lock
+/// held longer belongs to a stopped or stuck process, and waiting on would hang.
+const LOCK_WAIT: Duration = Duration::from_secs(10);
+
 /// Takes the exclusive lock for `path`, creating the folder (0700) and lock file if needed.
-/// Blocks until any other holder releases it; holders keep it for milliseconds.
+/// Waits at most [`LOCK_WAIT`] for another holder to release it.
 pub fn lock(path: &Path) -> io::Result<Lock> {
     if let Some(dir) = path.parent() {
         create_dir_private(dir)?;
@@ -39,9 +44,48 @@ pub fn lock(path: &Path) -> io::Result<Lock> {
     let mut options = OpenOptions::new();
     options.read(true).write(true).create(true).truncate(false);
     set_create_mode(&mut options, 0o600);
-    let file = options.open(lock_path(path))?;
-    file.lock()?;
-    Ok(Lock { _file: file })
+    let lock_file = lock_path(path);
+    let file = options.open(&lock_file)?;
+    let deadline = Instant::now() + LOCK_WAIT;
+    loop {
+        match file.try_lock() {
+            Ok(()) => return Ok(Lock { _file: file }),
+            Err(TryLockError::WouldBlock) if Instant::now() < deadline => {
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            Err(TryLockError::WouldBlock) => {
+                return Err(io::Error::new(
+                    io::ErrorKind::TimedOut,
+                    format!(
+                        "another process has held the lock {} for over {} seconds (a stopped \
+                         `anaconda` or Python tool?)",
+                        lock_file.display(),
+                        LOCK_WAIT.as_secs()
+                    ),
+                ));
+            }
+            Err(TryLockError::Error(e)) => return Err(e),
+        }
+    }
+}
+
+/// The file a write to `path` really goes to: the target of a symbolic link (users keep
+/// `.condarc` in a dotfiles repository), so that the link survives the rename.
+pub fn write_target(path: &Path) -> PathBuf {
+    let is_link = fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink());
+    if !is_link {
+        return path.to_path_buf();
+    }
+    match fs::canonicalize(path) {
+        Ok(target) => target,
+        // A dangling link: follow it one step, relative to the link's folder.
+        Err(_) => match fs::read_link(path) {
+            Ok(target) => path
+                .parent()
+                .map_or(target.clone(), |dir| dir.join(&target)),
+            Err(_) => path.to_path_buf(),
+        },
+    }
 }
 
 /// Creates `dir` and its missing parents; the ones created here get mode 0700.
@@ -79,6 +123,7 @@ pub fn update<T, E>(
 where
     E: From<io::Error>,
 {
+    let path = &write_target(path);
     let _lock = lock(path).map_err(context("lock", path))?;
     let current = read_optional(path).map_err(context("read", path))?;
     let (new, result) = change(current.as_deref())?;
@@ -114,8 +159,9 @@ pub fn remove_locked(path: &Path) -> io::Result<bool> {
 }
 
 /// Writes `contents` to `path` through a temporary file in the same folder, fsync and rename.
-/// The caller holds the lock (see [`update`]).
+/// The caller holds the lock (see [`update`]). A symbolic link is written through.
 pub fn write_atomic(path: &Path, contents: &[u8], mode: Mode) -> io::Result<()> {
+    let path = &write_target(path);
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
         _ => PathBuf::from("."),
@@ -214,6 +260,43 @@ mod tests {
         write_atomic(&path, b"a: 2\n", Mode::Public).unwrap();
         assert_eq!(mode_of(&path), 0o640);
         assert_eq!(fs::read_to_string(&path).unwrap(), "a: 2\n");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn writes_go_through_symbolic_links() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("dotfiles").join("condarc");
+        fs::create_dir_all(target.parent().unwrap()).unwrap();
+        fs::write(&target, "a: 1\n").unwrap();
+        let link = dir.path().join(".condarc");
+        std::os::unix::fs::symlink(&target, &link).unwrap();
+        update::<_, io::Error>(&link, Mode::Public, |old| {
+            assert_eq!(old, Some(&b"a: 1\n"[..]));
+            Ok((Some(b"a: 2\n".to_vec()), ()))
+        })
+        .unwrap();
+        assert!(
+            fs::symlink_metadata(&link)
+                .unwrap()
+                .file_type()
+                .is_symlink()
+        );
+        assert_eq!(fs::read_to_string(&target).unwrap(), "a: 2\n");
+    }
+
+    #[test]
+    fn a_held_lock_is_waited_for_then_reported() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("keyring");
+        let held = lock(&path).unwrap();
+        let waiter = {
+            let path = path.clone();
+            std::thread::spawn(move || lock(&path).map(|_| ()))
+        };
+        std::thread::sleep(Duration::from_millis(100));
+        drop(held);
+        assert!(waiter.join().unwrap().is_ok());
     }
 
     #[test]

@@ -75,13 +75,9 @@ impl Http {
         network: &Network,
         timeout: Duration,
         extra_headers: Vec<(String, String)>,
-        printer: &Printer,
     ) -> Result<Http> {
         let tls = tls_config(network)?;
-        if network.ssl_verify == SslVerify::No {
-            printer.warn("TLS certificate verification is disabled (ssl_verify is false).");
-        }
-        let mut builder = Client::builder();
+        let mut builder = Client::builder().redirect(redirect_policy());
         for proxy in proxies(&network.proxies)? {
             builder = builder.proxy(proxy);
         }
@@ -125,7 +121,12 @@ impl Http {
                         attempt += 1;
                         continue;
                     }
-                    let body = response.bytes().map(|b| b.to_vec()).unwrap_or_default();
+                    // A connection lost while reading the body is a network error, not an
+                    // empty answer.
+                    let body = response
+                        .bytes()
+                        .map_err(|e| network_error(&request.url, &e))?
+                        .to_vec();
                     return Ok(Response { status, body });
                 }
                 Err(e) => {
@@ -209,19 +210,44 @@ fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
     }
 }
 
+/// Whether a rustls error is among the causes.
 fn is_tls(e: &reqwest::Error) -> bool {
-    let mut current: Option<&(dyn std::error::Error + 'static)> = Some(e);
-    while let Some(err) = current {
-        if err.downcast_ref::<rustls::Error>().is_some() {
-            return true;
-        }
-        let text = err.to_string().to_ascii_lowercase();
-        if text.contains("certificate") || text.contains("tls") {
-            return true;
-        }
-        current = err.source();
+    holds_rustls_error(e)
+}
+
+/// `io::Error` hides the error it wraps from `source()` (and hyper-rustls nests one io::Error
+/// in another), so look inside those too.
+fn holds_rustls_error(err: &(dyn std::error::Error + 'static)) -> bool {
+    if err.downcast_ref::<rustls::Error>().is_some() {
+        return true;
     }
-    false
+    if let Some(inner) = err
+        .downcast_ref::<std::io::Error>()
+        .and_then(|io| io.get_ref())
+        && holds_rustls_error(inner)
+    {
+        return true;
+    }
+    err.source().is_some_and(holds_rustls_error)
+}
+
+/// Follows up to 5 redirects, never from HTTPS to plain HTTP off this machine: a redirect must
+/// not undo the rule that only loopback may be reached without TLS.
+fn redirect_policy() -> reqwest::redirect::Policy {
+    reqwest::redirect::Policy::custom(|attempt| {
+        let url = attempt.url();
+        let plain_remote = url.scheme() == "http"
+            && !url
+                .host_str()
+                .is_some_and(|h| crate::settings::is_loopback(h.trim_matches(['[', ']'])));
+        if attempt.previous().len() >= 5 {
+            attempt.error("too many redirects")
+        } else if plain_remote {
+            attempt.error("refused a redirect to plain HTTP")
+        } else {
+            attempt.follow()
+        }
+    })
 }
 
 fn provider() -> Arc<rustls::crypto::CryptoProvider> {

@@ -83,6 +83,21 @@ impl Condarc {
         }
     }
 
+    /// A top-level key's value as a mapping of scalars to scalars (block or flow; keys and values
+    /// unquoted, in file order; an empty value is `""`). `None` if absent, not a mapping, or a key
+    /// or value is not a scalar (a list, a mapping, an alias).
+    pub fn get_map(&self, key: &str) -> Option<Vec<(String, String)>> {
+        match &self.doc.entry(key)?.value.kind {
+            Kind::Map(Some(pairs)) => Some(
+                pairs
+                    .iter()
+                    .map(|(k, v)| (k.text.clone(), v.text.clone()))
+                    .collect(),
+            ),
+            _ => None,
+        }
+    }
+
     /// A top-level key's scalar value, unquoted, as text (`true`, `/path/ca.pem`). `None` if
     /// absent or not a scalar; an empty value (`key:`) is `Some("")`.
     pub fn get_scalar(&self, key: &str) -> Option<String> {
@@ -791,6 +806,8 @@ enum Kind {
     Scalar(ScalarInfo),
     /// A sequence; its items when they are all scalars.
     Seq(Option<Vec<ScalarInfo>>),
+    /// A mapping; its keys and values when they are all scalars.
+    Map(Option<Vec<(ScalarInfo, ScalarInfo)>>),
     Other,
 }
 
@@ -1072,7 +1089,9 @@ impl<'r, 'a> Reader<'r, 'a> {
             Event::MappingStart(..) => false,
             _ => return Ok(node),
         };
-        let mut items = is_seq.then(Vec::new);
+        // The scalars directly inside: a sequence's items, or a mapping's keys and values in
+        // turn. `None` once anything else is found there.
+        let mut items = Some(Vec::new());
         let mut depth = 1usize;
         while depth > 0 {
             let Some((event, span)) = self.peek() else {
@@ -1105,7 +1124,10 @@ impl<'r, 'a> Reader<'r, 'a> {
         node.kind = if is_seq {
             Kind::Seq(items)
         } else {
-            Kind::Other
+            Kind::Map(items.map(|items| {
+                let mut scalars = items.into_iter();
+                std::iter::from_fn(|| Some((scalars.next()?, scalars.next()?))).collect()
+            }))
         };
         Ok(node)
     }
@@ -1539,6 +1561,70 @@ mod tests {
         assert_eq!(d.get_scalar("absent"), None);
         assert!(d.contains("channel_settings"));
         assert!(!d.contains("absent"));
+    }
+
+    #[test]
+    fn get_map_values() {
+        fn pairs(items: &[(&str, &str)]) -> Option<Vec<(String, String)>> {
+            Some(
+                items
+                    .iter()
+                    .map(|(k, v)| (k.to_string(), v.to_string()))
+                    .collect(),
+            )
+        }
+        let d = doc(concat!(
+            "proxy_servers:\n  # corporate\n  https: http://p:8080  # c\n  'http': \"http://u:p@q:3128\"\n",
+            "flow: {b: 2, a: 1, c: 'x y'}\n",
+            "empty_map: {}\n",
+            "empty_value:\n  http:\n  https: h\n",
+            "nested: {a: {b: c}}\n",
+            "list_value:\n  a: [1]\n",
+            "complex_key: {[a]: b}\n",
+            "anchored: &x {a: b}\n",
+            "aliased: {a: *x}\n",
+            "list: [a, b]\n",
+            "scalar: s\n",
+        ));
+        assert_eq!(
+            d.get_map("proxy_servers"),
+            pairs(&[("https", "http://p:8080"), ("http", "http://u:p@q:3128")])
+        );
+        assert_eq!(
+            d.get_map("flow"),
+            pairs(&[("b", "2"), ("a", "1"), ("c", "x y")])
+        );
+        assert_eq!(d.get_map("empty_map"), pairs(&[]));
+        assert_eq!(
+            d.get_map("empty_value"),
+            pairs(&[("http", ""), ("https", "h")])
+        );
+        assert_eq!(d.get_map("anchored"), pairs(&[("a", "b")]));
+        for key in [
+            "nested",
+            "list_value",
+            "complex_key",
+            "aliased",
+            "list",
+            "scalar",
+            "absent",
+        ] {
+            assert_eq!(d.get_map(key), None, "{key}");
+        }
+        assert_eq!(d.get_list("flow"), None);
+        assert_eq!(d.get_scalar("flow"), None);
+    }
+
+    #[test]
+    fn mapping_values_are_edited_as_before() {
+        let mut d = doc("proxy_servers:  # ours\n  http: a\n  https: b\nother: 1\n");
+        d.set_scalar("proxy_servers", "x");
+        assert_eq!(d.render(), "proxy_servers: x  # ours\nother: 1\n");
+        let mut d = doc("proxy_servers: {http: a}\nother: 1\n");
+        d.set_list("proxy_servers", &["a".to_string()]);
+        assert_eq!(d.render(), "proxy_servers:\n  - a\nother: 1\n");
+        assert!(d.remove("proxy_servers"));
+        assert_eq!(d.render(), "other: 1\n");
     }
 
     #[test]
