@@ -73,10 +73,15 @@ impl Context {
 
     /// Checks `token` against the repository at `repo_url` (a conda token file's URL).
     pub fn validate_token_at(&self, repo_url: &str, token: &Secret) -> Result<Validation> {
-        let http = self.http(&self.repo_http, || {
+        repo::validate(self.repo_client()?, repo_url, token, &self.printer)
+    }
+
+    /// The client for repository checks, built from conda's settings on first use (so that a
+    /// bad CA bundle or client certificate is found before anything is changed).
+    pub fn repo_client(&self) -> Result<&Http> {
+        self.http(&self.repo_http, || {
             self.client(&self.repo_network()?, Vec::new())
-        })?;
-        repo::validate(http, repo_url, token, &self.printer)
+        })
     }
 
     /// Builds a client for `network`, warning once per run when verification is off.
@@ -179,6 +184,9 @@ impl Context {
             &self.settings.home,
             &conda_settings::system_dirs(),
         )?;
+        for message in &network.skipped {
+            self.printer.warn(message);
+        }
         Ok(self.conda_network.get_or_init(|| network))
     }
 }

@@ -12,9 +12,9 @@ pub enum Error {
     #[error("{0}")]
     Usage(String),
 
-    /// The user answered no, or there was no answer to give.
+    /// The user answered no.
     #[error("Aborted.")]
-    Aborted { hint: Option<String> },
+    Aborted,
 
     /// A question needs an answer and stdin is not a terminal / is at end of input.
     #[error("{message}")]
@@ -66,7 +66,7 @@ pub enum Error {
     },
 
     /// A file whose content we cannot understand; we never overwrite it.
-    #[error("{} is not valid {what}: {detail}", .path.display())]
+    #[error("{} is not a valid {what}: {detail}", .path.display())]
     InvalidFile {
         path: PathBuf,
         what: &'static str,
@@ -126,7 +126,6 @@ impl Error {
     /// What the user can do about it, printed after the message.
     pub fn hint(&self) -> Option<String> {
         match self {
-            Error::Aborted { hint } => hint.clone(),
             Error::NeedsFlag { flag, .. } => Some(format!("Pass {flag} to answer it.")),
             Error::LoginRequired { how }
             | Error::InvalidApiKey { how }
@@ -148,7 +147,7 @@ impl Error {
                 "Fix or move the file, then try again; it was left unchanged.".into()
             })),
             Error::Message { hint, .. } => hint.clone(),
-            Error::Usage(_) | Error::Io { .. } | Error::BadAnswer { .. } => None,
+            Error::Usage(_) | Error::Aborted | Error::Io { .. } | Error::BadAnswer { .. } => None,
         }
     }
 

@@ -25,10 +25,7 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: &Cli, printer: &Printer) -> Result<()> {
-    let overrides = Overrides {
-        at: cli.at.clone(),
-        verbose: cli.verbose,
-    };
+    let overrides = Overrides { at: cli.at.clone() };
     let settings = Settings::resolve(&Env::from_process(), &overrides)?;
     let prompter = Box::new(StdPrompter::new(printer.clone()));
     let mut ctx = Context::new(settings, printer.clone(), prompter);

@@ -22,10 +22,6 @@ impl Printer {
         Printer { verbose }
     }
 
-    pub fn is_verbose(&self) -> bool {
-        self.verbose
-    }
-
     /// A line on stdout.
     pub fn line(&self, text: &str) {
         let mut out = anstream::stdout().lock();
@@ -53,9 +49,14 @@ impl Printer {
         let _ = writeln!(err, "{WARN}Warning:{WARN:#} {text}");
     }
 
-    /// The error and its hint, printed once by `main`.
+    /// The error and its hint, printed once by `main`. A declined question is not an error
+    /// to report: it prints `Aborted.` alone, as the original does.
     pub fn error(&self, error: &Error) {
         let mut err = anstream::stderr().lock();
+        if let Error::Aborted = error {
+            let _ = writeln!(err, "{error}");
+            return;
+        }
         let _ = writeln!(err, "{BAD}Error:{BAD:#} {error}");
         if let Some(hint) = error.hint() {
             let _ = writeln!(err, "{hint}");

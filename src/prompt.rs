@@ -12,6 +12,8 @@ use crate::output::Printer;
 pub trait Prompter {
     /// `question [y/n] (n): ` — `y`/`yes` or `n`/`no` in any case, empty is no, others re-ask.
     fn confirm(&mut self, question: &str) -> Result<bool>;
+    /// A secret (a token): hidden input on a terminal, else one line from stdin. Trimmed.
+    fn secret(&mut self, prompt: &str) -> Result<String>;
     /// An arrow-key list; returns the index chosen. Without a terminal, fails with `no_terminal`
     /// (which names the flag that answers the question).
     fn select(&mut self, prompt: &str, items: &[String], no_terminal: Error) -> Result<usize>;
@@ -25,9 +27,10 @@ pub struct StdPrompter {
 
 impl StdPrompter {
     pub fn new(printer: Printer) -> Self {
+        // The list is drawn on stderr and read from stdin: it needs both on a terminal.
         StdPrompter {
             printer,
-            interactive: std::io::stdin().is_terminal(),
+            interactive: std::io::stdin().is_terminal() && std::io::stderr().is_terminal(),
         }
     }
 }
@@ -57,6 +60,23 @@ impl Prompter for StdPrompter {
         }
     }
 
+    fn secret(&mut self, prompt: &str) -> Result<String> {
+        if self.interactive {
+            return dialoguer::Password::new()
+                .with_prompt(prompt)
+                .allow_empty_password(true)
+                .interact()
+                .map(|s| s.trim().to_string())
+                .map_err(|e| Error::msg(format!("Could not read the token: {e}")));
+        }
+        let mut line = String::new();
+        std::io::stdin()
+            .lock()
+            .read_line(&mut line)
+            .map_err(|e| Error::msg(format!("Could not read the token from stdin: {e}")))?;
+        Ok(line.trim().to_string())
+    }
+
     fn select(&mut self, prompt: &str, items: &[String], no_terminal: Error) -> Result<usize> {
         if !self.interactive {
             return Err(no_terminal);
@@ -67,6 +87,6 @@ impl Prompter for StdPrompter {
             .default(0)
             .interact_opt()
             .map_err(|e| Error::msg(format!("Could not show the list: {e}")))?
-            .ok_or(Error::Aborted { hint: None })
+            .ok_or(Error::Aborted)
     }
 }

@@ -50,12 +50,20 @@ impl Env {
     }
 
     /// An `ANACONDA_AUTH_<KEY>` variable; the name is matched case-insensitively, as the
-    /// Python tool's settings library does.
+    /// Python tool's settings library does. When several spellings are set, the upper-case
+    /// one wins, then the first in sorted order, so the choice never depends on hash order.
     fn auth_var(&self, key: &str) -> Option<(&str, &str)> {
-        let wanted = format!("{ENV_PREFIX}{key}");
+        let wanted = format!("{ENV_PREFIX}{key}").to_ascii_uppercase();
+        if let Some(value) = self.get(&wanted) {
+            return Some((
+                self.vars.get_key_value(&wanted).map(|(k, _)| k.as_str())?,
+                value,
+            ));
+        }
         self.vars
             .iter()
-            .find(|(k, v)| k.eq_ignore_ascii_case(&wanted) && !v.is_empty())
+            .filter(|(k, v)| k.eq_ignore_ascii_case(&wanted) && !v.is_empty())
+            .min_by(|a, b| a.0.cmp(b.0))
             .map(|(k, v)| (k.as_str(), v.as_str()))
     }
 }
@@ -155,14 +163,12 @@ pub struct Settings {
     /// The environment snapshot, for conda's own settings (read only when a request needs them).
     pub env: Env,
     pub timeout: Duration,
-    pub verbose: bool,
 }
 
 /// Flags that change settings.
 #[derive(Debug, Clone, Default)]
 pub struct Overrides {
     pub at: Option<String>,
-    pub verbose: bool,
 }
 
 impl Settings {
@@ -211,12 +217,14 @@ impl Settings {
             None => DEFAULT_REPO_URL.to_string(),
         };
         let timeout = match env.get("ANACONDA_TOKEN_TIMEOUT") {
+            // At least 0.1 s (a zero timeout would fail every request), and a number of seconds
+            // a Duration can hold.
             Some(t) => t
                 .trim()
                 .parse::<f64>()
                 .ok()
-                .filter(|s| s.is_finite() && *s > 0.0)
-                .map(Duration::from_secs_f64)
+                .filter(|s| *s >= 0.1)
+                .and_then(|s| Duration::try_from_secs_f64(s).ok())
                 .ok_or_else(|| {
                     Error::msg(format!(
                         "ANACONDA_TOKEN_TIMEOUT must be a number of seconds, not {t:?}."
@@ -247,7 +255,6 @@ impl Settings {
             env: env.clone(),
             home,
             timeout,
-            verbose: overrides.verbose,
         })
     }
 
@@ -367,6 +374,13 @@ impl Sources {
     fn headers(&self, key: &str) -> Result<Vec<(String, String)>> {
         let pairs = self.map(key)?;
         for (name, value) in &pairs {
+            // The API key goes in Authorization; a second one would be sent beside it.
+            if name.eq_ignore_ascii_case("authorization") {
+                return Err(self.invalid(
+                    key,
+                    "Authorization cannot be set here: use api_key (ANACONDA_AUTH_API_KEY)",
+                ));
+            }
             if reqwest::header::HeaderName::from_bytes(name.as_bytes()).is_err()
                 || reqwest::header::HeaderValue::from_str(value).is_err()
             {
@@ -431,7 +445,7 @@ fn read_config(path: &Path) -> Result<Option<toml::Table>> {
         .map(Some)
         .map_err(|e| Error::InvalidFile {
             path: path.to_path_buf(),
-            what: "TOML",
+            what: "TOML file",
             detail: toml_error_detail(&text, &e),
             hint: Some("Fix the file, then try again.".into()),
         })
@@ -442,7 +456,7 @@ fn toml_error_detail(text: &str, error: &toml::de::Error) -> String {
     let message = error.message().trim().to_string();
     match error.span() {
         Some(span) => {
-            let before = &text[..span.start.min(text.len())];
+            let before = text.get(..span.start).unwrap_or(text);
             let line = before.matches('\n').count() + 1;
             let column = before.len() - before.rfind('\n').map_or(0, |i| i + 1) + 1;
             format!("line {line}, column {column}: {message}")
@@ -541,7 +555,7 @@ fn binstar_dirs(env: &Env, home: &Path) -> (PathBuf, Option<PathBuf>) {
 
 /// `$CONDA_ROOT`, else the prefix `$CONDA_EXE` lives in (`<root>/bin/conda`,
 /// `<root>/condabin/conda`, `<root>\Scripts\conda.exe`).
-fn conda_root(env: &Env) -> Option<PathBuf> {
+pub(crate) fn conda_root(env: &Env) -> Option<PathBuf> {
     if let Some(root) = env.get("CONDA_ROOT") {
         return Some(PathBuf::from(root));
     }
@@ -711,6 +725,42 @@ mod tests {
     }
 
     #[test]
+    fn timeouts_are_checked() {
+        for bad in ["0", "-1", "1e-12", "1e20", "soon", "NaN"] {
+            let err = resolve(&[("HOME", "/h"), ("ANACONDA_TOKEN_TIMEOUT", bad)]);
+            assert!(err.is_err(), "{bad}");
+        }
+        let s = resolve(&[("HOME", "/h"), ("ANACONDA_TOKEN_TIMEOUT", "2.5")]).unwrap();
+        assert_eq!(s.timeout, Duration::from_millis(2500));
+    }
+
+    #[test]
+    fn upper_case_variable_wins_over_other_spellings() {
+        let s = resolve(&[
+            ("HOME", "/h"),
+            ("anaconda_auth_domain", "lower.example"),
+            ("ANACONDA_AUTH_DOMAIN", "upper.example"),
+            ("Anaconda_Auth_Domain", "mixed.example"),
+        ])
+        .unwrap();
+        assert_eq!(s.domain, "upper.example");
+    }
+
+    #[test]
+    fn authorization_is_not_an_extra_header() {
+        let err = resolve(&[
+            ("HOME", "/h"),
+            (
+                "ANACONDA_AUTH_EXTRA_HEADERS",
+                r#"{"authorization": "Bearer x"}"#,
+            ),
+        ])
+        .unwrap_err();
+        assert!(err.to_string().contains("api_key"), "{err}");
+        assert!(!err.to_string().contains("Bearer x"), "{err}");
+    }
+
+    #[test]
     fn extra_headers_from_json_string() {
         let s = resolve(&[
             ("HOME", "/nonexistent"),
@@ -733,7 +783,6 @@ mod tests {
             &Env::from_pairs([("HOME", "/h")]),
             &Overrides {
                 at: Some("https://anaconda.com".into()),
-                verbose: false,
             },
         );
         assert!(s.is_ok());

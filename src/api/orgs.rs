@@ -32,7 +32,9 @@ impl Organization {
 
 #[derive(Debug, Clone, Deserialize)]
 pub struct Account {
-    pub user: User,
+    /// Needed only by `sync`; organization selection works without it.
+    #[serde(default)]
+    pub user: Option<User>,
     #[serde(default)]
     pub subscriptions: Vec<Subscription>,
 }
@@ -99,7 +101,10 @@ impl Api<'_> {
             .into_iter()
             .filter(|org| {
                 account.subscriptions.iter().any(|s| {
-                    s.org_id.as_deref() == Some(org.id.as_str())
+                    // UUIDs: the same id may come in either case.
+                    s.org_id
+                        .as_deref()
+                        .is_some_and(|id| id.eq_ignore_ascii_case(&org.id))
                         && !s.product_code.contains("starter")
                 })
             })

@@ -19,7 +19,7 @@ fn main() -> ExitCode {
         return ExitCode::SUCCESS;
     };
     let printer = Printer::new(cli.verbose);
-    match run(command, &cli, &printer) {
+    match run(command, &printer) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             printer.error(&error);
@@ -28,16 +28,8 @@ fn main() -> ExitCode {
     }
 }
 
-fn run(
-    command: &anaconda_token::cli::CondaTokenCommand,
-    cli: &CondaTokenCli,
-    printer: &Printer,
-) -> Result<()> {
-    let overrides = Overrides {
-        at: None,
-        verbose: cli.verbose,
-    };
-    let settings = Settings::resolve(&Env::from_process(), &overrides)?;
+fn run(command: &anaconda_token::cli::CondaTokenCommand, printer: &Printer) -> Result<()> {
+    let settings = Settings::resolve(&Env::from_process(), &Overrides::default())?;
     let prompter = Box::new(StdPrompter::new(printer.clone()));
     let mut ctx = Context::new(settings, printer.clone(), prompter);
     commands::run_conda_token(&mut ctx, command)

@@ -9,7 +9,7 @@ use crate::error::Result;
 
 pub fn run(ctx: &mut Context, args: &ConfigArgs) -> Result<()> {
     let path = ctx.settings.user_condarc.clone();
-    configure(ctx, &path, args.force && !args.no_force, &[])?;
+    configure(ctx, &path, args.force, &[])?;
     Ok(())
 }
 

@@ -1,12 +1,11 @@
 //! `anaconda token install`: choose the organization, issue (or take) a token, validate it
 //! against the repository, store it, write conda's token file, configure `.condarc`.
 
-use std::io::{BufRead, IsTerminal};
-
 use crate::api::orgs::parse_expiry;
 use crate::api::repo::Validation;
 use crate::cli::InstallArgs;
 use crate::commands::{config, organization};
+use crate::conda::condarc::Condarc;
 use crate::conda::{cache, token_files};
 use crate::context::Context;
 use crate::error::{Error, Result};
@@ -22,17 +21,34 @@ pub enum Origin {
 }
 
 pub fn run(ctx: &mut Context, args: &InstallArgs) -> Result<()> {
-    let given = args.token.as_deref().map(read_token).transpose()?;
+    let given = args
+        .token
+        .as_deref()
+        .map(|arg| read_token(ctx, arg))
+        .transpose()?;
     if let Some(token) = &given {
         token_files::check_token(token)?;
     }
     let org = organization::choose(ctx, args.org.as_deref())?;
+    preflight(ctx, args.channels.enabled())?;
     let (token, origin) = match given {
         Some(token) => (token, Origin::Given),
         None => issue(ctx, &org, args.yes, false)?,
     };
     install_token(ctx, &org, &token, &origin)?;
     finish(ctx, args.channels.enabled(), args.yes)
+}
+
+/// Everything that can fail after a token is issued, checked before: issuing revokes the
+/// previous token at once, so nothing after it may fail on something knowable now (an
+/// unreadable keyring file, a bad CA bundle, an invalid `.condarc`).
+pub fn preflight(ctx: &Context, configure_condarc: bool) -> Result<()> {
+    ctx.store.load()?;
+    ctx.repo_client()?;
+    if configure_condarc {
+        Condarc::load(&ctx.settings.user_condarc)?;
+    }
+    Ok(())
 }
 
 /// Steps 5 and 6: configure conda (unless told not to), clean its index cache, say so.
@@ -74,7 +90,17 @@ pub fn install_token(ctx: &mut Context, org: &str, token: &Secret, origin: &Orig
         info.set_token(record);
         Ok(())
     })?;
-    token_files::write(&ctx.settings.binstar_dir, &ctx.settings.repo_url, token)?;
+    // A token conda cannot put in a URL (only ever one the server issued: given ones are checked
+    // first) is still kept in the keyring entry, where the conda plugin reads it.
+    match token_files::check_token(token) {
+        Ok(()) => {
+            token_files::write(&ctx.settings.binstar_dir, &ctx.settings.repo_url, token)?;
+        }
+        Err(_) => ctx.printer.warn(
+            "The issued token has characters conda cannot put in a URL: it was stored in the \
+             keyring entry only, not in conda's token file.",
+        ),
+    }
     if let Origin::Issued { .. } = origin {
         let date = expires_at
             .as_deref()
@@ -115,14 +141,10 @@ pub fn issue(
              action can't be undone.",
         );
         if !ctx.prompter.confirm("Proceed?")? {
-            return Err(Error::Aborted { hint: None });
+            return Err(Error::Aborted);
         }
     }
     let issued = ctx.api()?.issue_token(org)?;
-    token_files::check_token(&issued.token).map_err(|_| Error::BadAnswer {
-        endpoint: format!("/api/organizations/{org}/ce/current-token"),
-        detail: "the issued token has characters conda cannot use".into(),
-    })?;
     Ok((
         issued.token,
         Origin::Issued {
@@ -135,30 +157,20 @@ pub fn issue(
     ))
 }
 
-/// The TOKEN argument; `-` reads one line from stdin so the token stays out of the process
-/// list and the shell history.
-fn read_token(arg: &str) -> Result<Secret> {
+/// The TOKEN argument; `-` reads it from stdin (hidden on a terminal) so the token stays out of
+/// the process list and the shell history.
+fn read_token(ctx: &mut Context, arg: &str) -> Result<Secret> {
     let text = if arg == "-" {
-        let stdin = std::io::stdin();
-        if stdin.is_terminal() {
-            eprint!("Token: ");
-        }
-        let mut line = String::new();
-        stdin
-            .lock()
-            .read_line(&mut line)
-            .map_err(|e| Error::msg(format!("Could not read the token from stdin: {e}")))?;
-        line
+        ctx.prompter.secret("Token")?
     } else {
-        arg.to_string()
+        arg.trim().to_string()
     };
-    let token = text.trim();
-    if token.is_empty() {
+    if text.is_empty() {
         return Err(Error::Usage(
             "The token is empty: pass it as TOKEN, or '-' and one line on stdin.".into(),
         ));
     }
-    Ok(Secret::new(token))
+    Ok(Secret::new(text))
 }
 
 fn print_success(ctx: &Context, configured: bool) {

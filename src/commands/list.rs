@@ -138,10 +138,13 @@ fn print_table(ctx: &Context, rows: &[Row], with_status: bool) {
         ctx.printer
             .line(&format!("Stored in {}", ctx.store.describe()));
     }
-    if rows.iter().any(|r| r.source == "conda-token-file") {
-        ctx.printer.line(&format!(
-            "conda token files in {}",
-            ctx.settings.binstar_dir.display()
-        ));
+    let mut folders: Vec<&str> = rows
+        .iter()
+        .filter(|r| r.source == "conda-token-file")
+        .filter_map(|r| std::path::Path::new(&r.storage).parent()?.to_str())
+        .collect();
+    folders.dedup();
+    for folder in folders {
+        ctx.printer.line(&format!("conda token files in {folder}"));
     }
 }

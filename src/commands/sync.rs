@@ -21,7 +21,14 @@ pub fn run(ctx: &mut Context, args: &SyncArgs) -> Result<()> {
                 "Check the name with `anaconda token list`, or log in with the right account.",
             )
         })?;
-    let user_id = api.account()?.user.id;
+    let user_id = api
+        .account()?
+        .user
+        .map(|u| u.id)
+        .ok_or_else(|| Error::BadAnswer {
+            endpoint: "/api/account".into(),
+            detail: "the answer has no user id".into(),
+        })?;
     api.sync_token(&org, &org_id, &user_id)?;
     let expires_at = api
         .current_token(&org)?

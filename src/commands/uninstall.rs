@@ -16,14 +16,13 @@ pub fn run(ctx: &mut Context, args: &UninstallArgs) -> Result<()> {
             .as_deref()
             .ok_or_else(|| Error::msg("Must explicitly provide an --org option"))?;
         crate::api::orgs::check_org_name(org)?;
-        match ctx.store.modify(|info| Ok(info.remove_token(org)))? {
-            Some(token) => vec![token],
-            None => {
-                ctx.printer
-                    .line(&format!("No token is installed for organization: {org}"));
-                return Ok(());
-            }
+        let removed = ctx.store.modify(|info| Ok(info.remove_token(org)))?;
+        if removed.is_empty() {
+            ctx.printer
+                .line(&format!("No token is installed for organization: {org}"));
+            return Ok(());
         }
+        removed
     };
     remove_conda_token_file(ctx, &removed)?;
     if args.all {

@@ -511,7 +511,7 @@ fn decode(path: &Path, bytes: &[u8]) -> Result<String> {
 fn invalid(path: &Path, e: &YamlError) -> Error {
     Error::InvalidFile {
         path: path.to_path_buf(),
-        what: "YAML",
+        what: "YAML file",
         detail: e.to_string(),
         hint: None,
     }
@@ -1670,7 +1670,7 @@ mod tests {
                     hint,
                 }) => {
                     assert_eq!(path, Path::new("/h/.condarc"));
-                    assert_eq!(what, "YAML");
+                    assert_eq!(what, "YAML file");
                     assert!(detail.starts_with(want), "{text:?}: {detail}");
                     assert!(hint.is_none());
                 }

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 
 use crate::conda::condarc::Condarc;
 use crate::error::{Error, Result};
-use crate::settings::{Env, SslVerify, expand_path};
+use crate::settings::{Env, SslVerify, conda_root, expand_path};
 
 /// conda's network settings, merged over its search path (later wins), then `CONDA_*` variables.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -25,6 +25,9 @@ pub struct CondaNetwork {
     /// not set.
     pub client_ssl_cert: Option<PathBuf>,
     pub client_ssl_cert_key: Option<PathBuf>,
+    /// Files that are not valid YAML, skipped with a warning as conda itself does ("Ignoring
+    /// configuration file … due to error"): one message each.
+    pub skipped: Vec<String>,
 }
 
 /// Each setting with conda's alias for it (`verify_ssl`, `client_cert`, …), which conda reads in
@@ -41,21 +44,6 @@ pub fn system_dirs() -> Vec<PathBuf> {
     } else {
         vec![PathBuf::from("/etc/conda"), PathBuf::from("/var/lib/conda")]
     }
-}
-
-/// conda's install root: `$CONDA_ROOT`, else the folder above `$CONDA_EXE`'s `bin`, `condabin`
-/// or `Scripts`. conda sets `CONDA_ROOT` to its own prefix for itself, so from outside conda
-/// (an activated shell has `CONDA_EXE`, not `CONDA_ROOT`) the root must be derived. The same
-/// rule as `Settings::conda_root` (`--system`).
-fn conda_root(env: &Env) -> Option<PathBuf> {
-    if let Some(root) = env.get("CONDA_ROOT") {
-        return Some(PathBuf::from(root));
-    }
-    let exe = PathBuf::from(env.get("CONDA_EXE")?);
-    let dir = exe.parent()?;
-    let name = dir.file_name()?.to_str()?;
-    let known = ["bin", "condabin"].contains(&name) || name.eq_ignore_ascii_case("Scripts");
-    known.then(|| dir.parent().map(Path::to_path_buf)).flatten()
 }
 
 /// The files conda reads, in order, that exist: for each of `system_dirs`, `conda_root`,
@@ -96,12 +84,18 @@ pub fn search_path(env: &Env, home: &Path, system_dirs: &[PathBuf]) -> Vec<PathB
 /// Reads every file of the search path and merges; then `CONDA_SSL_VERIFY`,
 /// `CONDA_CLIENT_SSL_CERT` and `CONDA_CLIENT_SSL_CERT_KEY` (or their aliases) win.
 ///
-/// A file that is not valid YAML is an `Error::InvalidFile` naming it, with line and column;
-/// so is one of these keys with a value of the wrong shape (a list for `ssl_verify`).
+/// A file that is not valid YAML is skipped and named in `skipped`, as conda skips it; one of
+/// these keys with a value of the wrong shape (a list for `ssl_verify`) is an
+/// `Error::InvalidFile` naming the file.
 pub fn load(env: &Env, home: &Path, system_dirs: &[PathBuf]) -> Result<CondaNetwork> {
     let mut net = CondaNetwork::default();
     for path in search_path(env, home, system_dirs) {
-        merge_file(&mut net, &Condarc::load(&path)?, env)?;
+        match Condarc::load(&path) {
+            Ok(rc) => merge_file(&mut net, &rc, env)?,
+            Err(e) => net
+                .skipped
+                .push(format!("Ignoring a conda configuration file: {e}")),
+        }
     }
     if let Some(value) = env_var(env, &SSL_VERIFY) {
         net.ssl_verify = Some(ssl_verify(env, value));
@@ -370,16 +364,23 @@ mod tests {
     }
 
     #[test]
-    fn invalid_file_is_an_error_naming_it() {
+    fn invalid_yaml_is_skipped_and_named_bad_values_are_errors() {
         let m = Machine::new();
         m.write("home/.condarc", "ssl_verify: false\n");
         let bad = m.write("home/.conda/condarc", "a: [b\n");
-        let err = m.load().unwrap_err();
-        assert!(
-            matches!(&err, Error::InvalidFile { path, .. } if *path == bad),
-            "{err:?}"
+        let net = m.load().unwrap();
+        assert_eq!(
+            net.ssl_verify,
+            Some(SslVerify::No),
+            "the other files still count"
         );
-        assert!(err.to_string().contains("line "), "{err}");
+        assert_eq!(net.skipped.len(), 1);
+        assert!(
+            net.skipped[0].contains(&bad.display().to_string()),
+            "{:?}",
+            net.skipped
+        );
+        assert!(net.skipped[0].contains("line "), "{:?}", net.skipped);
 
         m.write("home/.conda/condarc", "ssl_verify: [a]\n");
         let err = m.load().unwrap_err().to_string();

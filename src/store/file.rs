@@ -177,7 +177,8 @@ impl serde_json::ser::Formatter for PythonFormatter {
         fragment: &str,
     ) -> std::io::Result<()> {
         for c in fragment.chars() {
-            if c.is_ascii() {
+            // Python escapes everything outside printable ASCII, DEL included.
+            if c.is_ascii() && c != '\x7f' {
                 w.write_all(&[c as u8])?;
             } else {
                 let mut units = [0u16; 2];

@@ -103,10 +103,14 @@ impl TokenInfo {
         self.repo_tokens.push(token);
     }
 
-    /// Removes the organization's token; returns it if there was one.
-    pub fn remove_token(&mut self, org: &str) -> Option<RepoToken> {
-        let index = self.repo_tokens.iter().position(|t| t.is_for(org))?;
-        Some(self.repo_tokens.remove(index))
+    /// Removes every token of the organization (a hand-edited entry may hold two, and the
+    /// Python tool removes them all); returns them.
+    pub fn remove_token(&mut self, org: &str) -> Vec<RepoToken> {
+        let (removed, kept) = std::mem::take(&mut self.repo_tokens)
+            .into_iter()
+            .partition(|t| t.is_for(org));
+        self.repo_tokens = kept;
+        removed
     }
 }
 
