@@ -541,3 +541,118 @@ fn second_org_is_added_and_reinstall_replaces() {
         .collect();
     assert_eq!(tokens, [("beta", "tok-b"), ("acme", "tok-a2")]);
 }
+
+#[test]
+fn nothing_is_issued_when_a_later_step_is_bound_to_fail() {
+    // An unreadable keyring file, or an invalid .condarc that would be configured: issuing
+    // first would revoke the old token and then fail, so neither may reach the PUT.
+    for (file, content) in [(".anaconda/keyring", "{not json"), (".condarc", "a: [b\n")] {
+        let (home, api) = setup();
+        api.acme();
+        api.current_token("acme", None);
+        api.issue("acme", TOKEN, EXPIRES);
+        api.repo_accepts(TOKEN);
+        let path = home.path().join(file);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, content).unwrap();
+        let out = home.cmd(&["token", "install", "-y"]).output().unwrap();
+        assert_eq!(out.status.code(), Some(1), "{file}");
+        assert!(
+            stderr(&out).contains(file.trim_start_matches(".anaconda/")),
+            "{}",
+            stderr(&out)
+        );
+        assert!(
+            !api.requests().iter().any(|(m, _)| m == "PUT"),
+            "{file}: a token was issued"
+        );
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), content);
+    }
+}
+
+#[test]
+fn organization_names_with_dashes_and_dots_are_sent_as_they_are() {
+    let (home, api) = setup();
+    api.current_token("my-org.x", None);
+    api.issue("my-org.x", TOKEN, EXPIRES);
+    api.repo_accepts(TOKEN);
+    home.cmd(&[
+        "token",
+        "install",
+        "-o",
+        "my-org.x",
+        "-y",
+        "--no-set-default-channels",
+    ])
+    .assert()
+    .success();
+    assert!(
+        api.requests()
+            .iter()
+            .any(|(m, p)| m == "PUT" && p == "/api/organizations/my-org.x/ce/current-token"),
+        "{:?}",
+        api.requests()
+    );
+    home.cmd(&["token", "install", "-o", "../x", "-y"])
+        .assert()
+        .code(2);
+}
+
+#[test]
+fn no_question_means_stdin_is_never_read() {
+    use std::process::Stdio;
+    let api = Api::start();
+    let mut home = Home::new();
+    home.with_api(&api);
+    api.repo_accepts(TOKEN);
+    // stdin stays open and silent: a read would hang, so the command must not read it.
+    let mut child = home
+        .install_given_std(TOKEN, "acme")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let _stdin = child.stdin.take();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("install waited on stdin");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    assert!(status.success());
+}
+
+#[test]
+fn no_temporary_files_are_left_behind() {
+    let (home, api) = setup();
+    api.acme();
+    api.current_token("acme", None);
+    api.issue("acme", TOKEN, EXPIRES);
+    api.repo_accepts(TOKEN);
+    home.cmd(&["token", "install", "-y"]).assert().success();
+    home.cmd(&["token", "config", "--force"]).assert().success();
+    home.cmd(&["token", "uninstall", "--all"])
+        .assert()
+        .success();
+    let mut stack = vec![home.path().to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            let name = path.file_name().unwrap().to_string_lossy().into_owned();
+            assert!(
+                !name.starts_with(".tmp-") && !name.ends_with(".partial"),
+                "{}",
+                path.display()
+            );
+            if path.is_dir() {
+                stack.push(path);
+            }
+        }
+    }
+}

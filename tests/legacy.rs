@@ -294,3 +294,17 @@ fn index_cache_cleaned_after_install_set_and_remove() {
     );
     let _ = api;
 }
+
+#[cfg(unix)]
+#[test]
+fn a_failing_conda_clean_is_a_warning() {
+    use std::os::unix::fs::PermissionsExt;
+    let (mut home, _api) = setup();
+    let record = home.fake_conda();
+    let conda = record.parent().unwrap().join("fake-bin/conda");
+    std::fs::write(&conda, "#!/bin/sh\necho 'CondaError: busy' >&2\nexit 3\n").unwrap();
+    std::fs::set_permissions(&conda, std::fs::Permissions::from_mode(0o755)).unwrap();
+    home.install_given(TOKEN, "acme").assert().success().stderr(
+        predicate::str::contains("Warning:").and(predicate::str::contains("CondaError: busy")),
+    );
+}

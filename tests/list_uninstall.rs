@@ -260,3 +260,70 @@ fn bare_commands_print_help_with_usage_exit_code() {
         .success()
         .stdout(predicate::str::starts_with("anaconda "));
 }
+
+#[test]
+fn uninstall_all_removes_our_conda_file_but_not_someone_elses() {
+    let home = Home::new();
+    two_tokens(&home);
+    let file = home.conda_token_file(REPO);
+    std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+    std::fs::write(&file, "tok-a").unwrap();
+    home.cmd(&["token", "uninstall", "--all"])
+        .assert()
+        .success();
+    assert!(!file.exists());
+
+    two_tokens(&home);
+    std::fs::write(&file, "someone-elses-token").unwrap();
+    home.cmd(&["token", "uninstall", "--all"])
+        .assert()
+        .success();
+    assert_eq!(
+        std::fs::read_to_string(&file).unwrap(),
+        "someone-elses-token"
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn symlinked_files_are_written_through_the_link() {
+    let home = Home::new();
+    let dotfiles = home.path().join("dotfiles");
+    std::fs::create_dir_all(&dotfiles).unwrap();
+    std::fs::write(dotfiles.join("condarc"), "channels: [defaults]\n").unwrap();
+    std::os::unix::fs::symlink(dotfiles.join("condarc"), home.condarc_path()).unwrap();
+    two_tokens(&home);
+    std::fs::rename(home.keyring_path(), dotfiles.join("keyring")).unwrap();
+    std::os::unix::fs::symlink(dotfiles.join("keyring"), home.keyring_path()).unwrap();
+
+    home.cmd(&["token", "config", "--force"]).assert().success();
+    home.cmd(&["token", "uninstall", "-o", "acme"])
+        .assert()
+        .success();
+
+    for (link, target) in [
+        (home.condarc_path(), "condarc"),
+        (home.keyring_path(), "keyring"),
+    ] {
+        assert!(
+            std::fs::symlink_metadata(&link)
+                .unwrap()
+                .file_type()
+                .is_symlink(),
+            "{target}"
+        );
+        assert_eq!(std::fs::read_link(&link).unwrap(), dotfiles.join(target));
+    }
+    assert!(
+        std::fs::read_to_string(dotfiles.join("condarc"))
+            .unwrap()
+            .contains("default_channels:")
+    );
+    assert_eq!(
+        home.entry(DOMAIN).unwrap()["repo_tokens"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+}

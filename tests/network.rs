@@ -1,0 +1,182 @@
+//! Network settings as conda and the Python tool have them: proxies (environment and conda's
+//! `proxy_servers`), conda's `ssl_verify` from anywhere on its search path, `--no-ssl-verify`,
+//! timeouts against a server that never answers.
+
+mod common;
+
+#[path = "common/proxy.rs"]
+mod proxy;
+#[path = "common/tls.rs"]
+mod tls;
+
+use std::time::{Duration, Instant};
+
+use common::*;
+use predicates::prelude::*;
+use proxy::{Proxy, dead_port};
+
+#[test]
+fn repository_check_goes_through_http_proxy_from_the_environment() {
+    let proxy = Proxy::start(200, "");
+    let mut home = Home::new();
+    let dead = dead_port(); // only the proxy can answer
+    home.set(
+        "CONDA_TOKEN_REPO_URL",
+        format!("http://localhost:{dead}/repo/"),
+    )
+    .set("HTTP_PROXY", proxy.url());
+    home.install_given("tok-proxy", "acme").assert().success();
+    assert_eq!(
+        proxy.seen(),
+        [format!(
+            "HEAD http://localhost:{dead}/t/tok-proxy/repo/main/noarch/repodata.json HTTP/1.1"
+        )]
+    );
+}
+
+#[test]
+fn repository_check_uses_conda_proxy_servers() {
+    let proxy = Proxy::start(200, "");
+    let home = Home::new();
+    let dead = dead_port();
+    let mut home = home;
+    home.set(
+        "CONDA_TOKEN_REPO_URL",
+        format!("http://localhost:{dead}/repo/"),
+    );
+    std::fs::write(
+        home.condarc_path(),
+        format!("proxy_servers:\n  http: {}\n", proxy.url()),
+    )
+    .unwrap();
+    home.install_given("tok-proxy", "acme").assert().success();
+    assert_eq!(proxy.seen().len(), 1, "{:?}", proxy.seen());
+}
+
+#[test]
+fn api_requests_use_the_proxy_unless_no_proxy() {
+    let proxy = Proxy::start(200, "[]");
+    let dead = dead_port();
+    let mut home = Home::new();
+    home.set("ANACONDA_AUTH_DOMAIN", format!("http://localhost:{dead}"))
+        .set("HTTP_PROXY", proxy.url())
+        .with_env_key();
+    home.cmd(&["token", "install", "-y"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("No organizations found."));
+    assert!(
+        proxy.seen()[0].starts_with(&format!("GET http://localhost:{dead}/api/organizations/my"))
+    );
+
+    let before = proxy.seen().len();
+    home.set("NO_PROXY", "localhost");
+    home.cmd(&["token", "install", "-y"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains(format!(
+            "Could not reach localhost:{dead}"
+        )));
+    assert_eq!(proxy.seen().len(), before, "NO_PROXY was not honoured");
+}
+
+#[test]
+fn ssl_verify_from_a_condarc_d_file_is_used_for_the_repository_check() {
+    let server = tls::start(200, "");
+    let mut home = Home::new();
+    home.set(
+        "CONDA_TOKEN_REPO_URL",
+        format!("https://localhost:{}/repo/", server.port),
+    );
+    let ca = home.path().join("ca.pem");
+    server.write_ca(&ca);
+    let dir = home.path().join(".conda/condarc.d");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("10-tls.yml"),
+        format!("ssl_verify: {}\n", ca.display()),
+    )
+    .unwrap();
+    // Another file that is not YAML: conda skips it with a warning, and so do we.
+    std::fs::write(dir.join("20-broken.yaml"), "ssl_verify: [\n").unwrap();
+    home.install_given("tok-1", "acme")
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("20-broken.yaml"));
+}
+
+#[test]
+fn conda_token_no_ssl_verify_skips_verification_for_the_check() {
+    let server = tls::start(200, "");
+    let mut home = Home::new();
+    home.set(
+        "CONDA_TOKEN_REPO_URL",
+        format!("https://localhost:{}/repo/", server.port),
+    );
+    home.conda_token(&["set", "tok-1", "--force-config-condarc"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("ssl_verify"));
+    home.conda_token(&["set", "tok-1", "--no-ssl-verify", "--force-config-condarc"])
+        .assert()
+        .success();
+    let text = std::fs::read_to_string(home.condarc_path()).unwrap();
+    assert!(text.contains("ssl_verify: false\n"), "{text}");
+}
+
+#[test]
+fn a_server_that_never_answers_times_out() {
+    // Accepts connections and never says a word.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for stream in listener.incoming().take(20) {
+            held.push(stream);
+        }
+    });
+    let mut home = Home::new();
+    home.set(
+        "CONDA_TOKEN_REPO_URL",
+        format!("http://127.0.0.1:{port}/repo/"),
+    )
+    .set("ANACONDA_TOKEN_TIMEOUT", "0.5");
+    let started = Instant::now();
+    home.install_given("tok-1", "acme")
+        .timeout(Duration::from_secs(30))
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("timed out"));
+    // Three attempts of 0.5 s and the backoff between them.
+    assert!(
+        started.elapsed() < Duration::from_secs(15),
+        "{:?}",
+        started.elapsed()
+    );
+    assert!(!home.keyring_path().exists());
+}
+
+#[test]
+fn verification_off_is_warned_about_once() {
+    let api = Api::start();
+    let mut home = Home::new();
+    home.with_api(&api)
+        .with_env_key()
+        .set("ANACONDA_AUTH_SSL_VERIFY", "false")
+        .set("CONDA_SSL_VERIFY", "0");
+    api.acme();
+    api.current_token("acme", None);
+    api.issue("acme", "tok-1", "2027-01-01T00:00:00Z");
+    api.repo_accepts("tok-1");
+    let out = home
+        .cmd(&["token", "install", "-y", "--no-set-default-channels"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        stderr(&out).matches("verification is disabled").count(),
+        1,
+        "{}",
+        stderr(&out)
+    );
+}
