@@ -180,3 +180,40 @@ fn verification_off_is_warned_about_once() {
         stderr(&out)
     );
 }
+
+#[test]
+fn conda_client_certificate_is_presented_to_the_repository() {
+    let server = tls::start_mutual(200, "");
+    let mut home = Home::new();
+    home.set(
+        "CONDA_TOKEN_REPO_URL",
+        format!("https://localhost:{}/repo/", server.port),
+    );
+    let ca = home.path().join("ca.pem");
+    server.write_ca(&ca);
+    let client = home.path().join("client.pem");
+    std::fs::write(&client, &server.client_pem).unwrap();
+    std::fs::write(
+        home.condarc_path(),
+        format!("ssl_verify: {}\n", ca.display()),
+    )
+    .unwrap();
+    // Without the certificate the server refuses the handshake.
+    home.install_given("tok-1", "acme").assert().code(1);
+    assert!(!home.keyring_path().exists());
+    std::fs::write(
+        home.condarc_path(),
+        format!(
+            "ssl_verify: {}\nclient_ssl_cert: {}\n",
+            ca.display(),
+            client.display()
+        ),
+    )
+    .unwrap();
+    home.install_given("tok-1", "acme").assert().success();
+    // A certificate file that is not one is a clear error naming it.
+    std::fs::write(&client, "nope").unwrap();
+    home.install_given("tok-1", "acme").assert().code(1).stderr(
+        predicate::str::contains("client certificate").and(predicate::str::contains("client.pem")),
+    );
+}

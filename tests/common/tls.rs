@@ -10,10 +10,22 @@ pub struct TlsServer {
     pub port: u16,
     /// The CA certificate (PEM) that signed the server's certificate.
     pub ca_pem: String,
+    /// With [`start_mutual`]: a client certificate and its key (PEM, one file) the server
+    /// accepts.
+    pub client_pem: String,
 }
 
 /// Answers every request with `status` and `body` (JSON), closing the connection after each.
 pub fn start(status: u16, body: &'static str) -> TlsServer {
+    start_with(status, body, false)
+}
+
+/// The same, but the server demands a client certificate signed by its CA.
+pub fn start_mutual(status: u16, body: &'static str) -> TlsServer {
+    start_with(status, body, true)
+}
+
+fn start_with(status: u16, body: &'static str, mutual: bool) -> TlsServer {
     let ca_key = rcgen::KeyPair::generate().unwrap();
     let mut ca_params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
     ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
@@ -29,11 +41,29 @@ pub fn start(status: u16, body: &'static str) -> TlsServer {
             .unwrap();
     let server_cert = server_params.signed_by(&server_key, &issuer).unwrap();
 
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let config = rustls::ServerConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
+    let client_key = rcgen::KeyPair::generate().unwrap();
+    let client_cert = rcgen::CertificateParams::new(vec!["client".to_string()])
         .unwrap()
-        .with_no_client_auth()
+        .signed_by(&client_key, &issuer)
+        .unwrap();
+    let client_pem = format!("{}{}", client_cert.pem(), client_key.serialize_pem());
+
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let builder = rustls::ServerConfig::builder_with_provider(provider.clone())
+        .with_safe_default_protocol_versions()
+        .unwrap();
+    let builder = if mutual {
+        let mut roots = rustls::RootCertStore::empty();
+        roots.add(ca_cert.der().clone()).unwrap();
+        let verifier =
+            rustls::server::WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider)
+                .build()
+                .unwrap();
+        builder.with_client_cert_verifier(verifier)
+    } else {
+        builder.with_no_client_auth()
+    };
+    let config = builder
         .with_single_cert(
             vec![server_cert.der().clone()],
             rustls::pki_types::PrivateKeyDer::Pkcs8(server_key.serialize_der().into()),
@@ -79,6 +109,7 @@ pub fn start(status: u16, body: &'static str) -> TlsServer {
     TlsServer {
         port,
         ca_pem: ca_cert.pem(),
+        client_pem,
     }
 }
 
