@@ -1,4 +1,5 @@
 //! A forward HTTP proxy on loopback that answers every request itself and records the request
+#![allow(dead_code)] // shared by several test files, each using a part
 //! lines it saw (enough to prove a request went through it).
 
 use std::io::{BufRead, BufReader, Write};
