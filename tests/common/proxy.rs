@@ -1,6 +1,6 @@
 //! A forward HTTP proxy on loopback that answers every request itself and records the request
-#![allow(dead_code)] // shared by several test files, each using a part
 //! lines it saw (enough to prove a request went through it).
+#![allow(dead_code)]
 
 use std::io::{BufRead, BufReader, Write};
 use std::net::TcpListener;

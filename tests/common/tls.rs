@@ -1,6 +1,6 @@
 //! A small HTTPS server on loopback for TLS tests (wiremock speaks plain HTTP only): a test CA
-#![allow(dead_code)] // shared by several test files, each using a part
 //! made with rcgen, a certificate for localhost/127.0.0.1, and one canned answer per request.
+#![allow(dead_code)]
 
 use std::io::{BufRead, BufReader, Write};
 use std::net::TcpListener;
