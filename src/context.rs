@@ -31,6 +31,9 @@ pub struct Context {
 
 impl Context {
     pub fn new(settings: Settings, printer: Printer, prompter: Box<dyn Prompter>) -> Self {
+        for warning in &settings.warnings {
+            printer.warn(warning);
+        }
         let store = TokenStore::from_settings(&settings);
         Context {
             settings,

@@ -1,131 +1,23 @@
-//! Everything configurable, resolved once into [`Settings`]: the config file's `[plugin.auth]`,
-//! the `ANACONDA_AUTH_*` variables, `CONDA_TOKEN_REPO_URL`, conda's `ssl_verify`, and the
-//! locations of the files we touch. Nothing else in the crate reads environment variables.
-//!
-//! Values come from an ordered list of sources, first wins (`files.md`, precedence): the
-//! environment, then the config file. Later sources (secret files, sites, conda's settings)
-//! slot into the same list.
+//! Everything configurable, resolved once into [`Settings`]: the config file (`[plugin.auth]`,
+//! `[sites.NAME]`), the `ANACONDA_AUTH_*` variables, secret files, `CONDA_TOKEN_REPO_URL`, and
+//! the locations of the files we touch. Nothing else in the crate reads environment variables
+//! (conda's own settings are read from the same [`Env`] snapshot, when a request needs them).
 
-use std::collections::HashMap;
+mod env;
+mod sources;
+mod values;
+
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use crate::error::{Error, Result};
 use crate::secret::Secret;
+pub use env::Env;
+use sources::Sources;
+pub use values::{SslVerify, expand_path, is_loopback, normalize_domain, normalize_repo_url};
 
 pub const DEFAULT_DOMAIN: &str = "anaconda.com";
 pub const DEFAULT_REPO_URL: &str = "https://repo.anaconda.cloud/repo/";
-const ENV_PREFIX: &str = "ANACONDA_AUTH_";
-
-/// A snapshot of the process environment (tests build one by hand).
-#[derive(Debug, Clone, Default)]
-pub struct Env {
-    vars: HashMap<String, String>,
-}
-
-impl Env {
-    pub fn from_process() -> Self {
-        Env {
-            vars: std::env::vars_os()
-                .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
-                .collect(),
-        }
-    }
-
-    pub fn from_pairs<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Self {
-        Env {
-            vars: pairs
-                .into_iter()
-                .map(|(k, v)| (k.to_string(), v.to_string()))
-                .collect(),
-        }
-    }
-
-    /// A variable's value; an empty value counts as unset.
-    pub fn get(&self, name: &str) -> Option<&str> {
-        self.vars
-            .get(name)
-            .map(String::as_str)
-            .filter(|v| !v.is_empty())
-    }
-
-    /// An `ANACONDA_AUTH_<KEY>` variable; the name is matched case-insensitively, as the
-    /// Python tool's settings library does. When several spellings are set, the upper-case
-    /// one wins, then the first in sorted order, so the choice never depends on hash order.
-    fn auth_var(&self, key: &str) -> Option<(&str, &str)> {
-        let wanted = format!("{ENV_PREFIX}{key}").to_ascii_uppercase();
-        if let Some(value) = self.get(&wanted) {
-            return Some((
-                self.vars.get_key_value(&wanted).map(|(k, _)| k.as_str())?,
-                value,
-            ));
-        }
-        self.vars
-            .iter()
-            .filter(|(k, v)| k.eq_ignore_ascii_case(&wanted) && !v.is_empty())
-            .min_by(|a, b| a.0.cmp(b.0))
-            .map(|(k, v)| (k.as_str(), v.as_str()))
-    }
-}
-
-/// How to verify TLS certificates.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub enum SslVerify {
-    /// Verify against the platform's trust store.
-    #[default]
-    Yes,
-    /// Do not verify (a warning is printed).
-    No,
-    /// Verify against the PEM CA bundle at this path instead.
-    CaBundle(PathBuf),
-    /// `truststore`: the OS trust store (the same as `Yes` for us: rustls-platform-verifier).
-    Truststore,
-}
-
-impl SslVerify {
-    /// `false/true/0/1/no/yes` are booleans (the Python tool takes `false` for a path: we do
-    /// what its documentation says); `truststore` is the OS store; anything else is a path.
-    pub fn parse(text: &str) -> SslVerify {
-        match text.trim().to_ascii_lowercase().as_str() {
-            "true" | "1" | "yes" | "on" => SslVerify::Yes,
-            "false" | "0" | "no" | "off" => SslVerify::No,
-            "truststore" => SslVerify::Truststore,
-            _ => SslVerify::CaBundle(PathBuf::from(text.trim())),
-        }
-    }
-
-    /// With `~` and `$VARS` expanded in a CA bundle path.
-    pub fn expanded(self, env: &Env) -> SslVerify {
-        match self {
-            SslVerify::CaBundle(path) => {
-                SslVerify::CaBundle(expand_path(env, &path.to_string_lossy()))
-            }
-            other => other,
-        }
-    }
-}
-
-/// Where a value came from, for error messages.
-#[derive(Debug, Clone)]
-enum Origin {
-    Env(String),
-    File { path: PathBuf, table: &'static str },
-}
-
-impl std::fmt::Display for Origin {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Origin::Env(name) => write!(f, "environment variable {name}"),
-            Origin::File { path, table } => write!(f, "[{table}] in {}", path.display()),
-        }
-    }
-}
-
-#[derive(Debug, Clone)]
-struct Raw {
-    value: toml::Value,
-    origin: Origin,
-}
 
 /// The resolved settings a command runs with.
 #[derive(Debug, Clone)]
@@ -137,7 +29,7 @@ pub struct Settings {
     /// An API key from the environment or config (read-only source).
     pub api_key: Option<Secret>,
     pub keyring_path: PathBuf,
-    /// TLS for API requests; `None` means "as conda's" (see [`Settings::conda_ssl_verify`]).
+    /// TLS for API requests; `None` means "as conda's".
     pub ssl_verify: Option<SslVerify>,
     pub extra_headers: Vec<(String, String)>,
     /// Proxies for API requests (scheme or `scheme://host` → proxy URL); empty: as conda's.
@@ -163,6 +55,25 @@ pub struct Settings {
     /// The environment snapshot, for conda's own settings (read only when a request needs them).
     pub env: Env,
     pub timeout: Duration,
+    /// The selected `[sites.NAME]`, if any (`None`: the implicit site of `domain`).
+    pub site: Option<String>,
+    /// Where the keyring entry is kept (`preferred_token_storage`).
+    pub storage: Storage,
+    /// `keyring` / `ANACONDA_AUTH_KEYRING`: whole entries, `{"service": {"user": "secret"}}`,
+    /// read before the stores and never written.
+    pub keyring_entries: Option<serde_json::Map<String, serde_json::Value>>,
+    /// Things to tell the user about the configuration (a deprecated table).
+    pub warnings: Vec<String>,
+}
+
+/// `preferred_token_storage`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Storage {
+    /// `anaconda-keyring`: the JSON keyring file.
+    #[default]
+    File,
+    /// `system`: the OS keyring, falling back to the file for reading.
+    System,
 }
 
 /// Flags that change settings.
@@ -182,18 +93,17 @@ impl Settings {
             .get("ANACONDA_CONFIG_TOML")
             .map(|p| expand_path(env, p))
             .unwrap_or_else(|| home.join(".anaconda").join("config.toml"));
-        let sources = Sources::load(env, &config_path)?;
+        let requested_site = overrides
+            .at
+            .as_deref()
+            .or_else(|| env.get("ANACONDA_DEFAULT_SITE"));
+        let sources = Sources::load(env, &config_path, requested_site)?;
 
         let domain = match sources.string("domain")? {
             Some(d) => normalize_domain(&d).map_err(|e| sources.invalid("domain", &e))?,
             None => DEFAULT_DOMAIN.to_string(),
         };
         let api_base = base_url_for(&domain, sources.string("domain")?.as_deref());
-        let site = overrides
-            .at
-            .as_deref()
-            .or_else(|| env.get("ANACONDA_DEFAULT_SITE"));
-        check_site(site, &domain)?;
         let api_key = sources.string("api_key")?.map(Secret::new);
         let keyring_path = sources
             .string("keyring_path")?
@@ -206,6 +116,22 @@ impl Settings {
         let client_cert_key = sources
             .string("client_cert_key")?
             .map(|p| expand_path(env, &p));
+        let storage = match sources.string("preferred_token_storage")?.as_deref() {
+            None | Some("anaconda-keyring") => Storage::File,
+            Some("system") => Storage::System,
+            Some(other) => {
+                return Err(sources.invalid(
+                    "preferred_token_storage",
+                    &format!("{other:?} is not one of \"anaconda-keyring\", \"system\""),
+                ));
+            }
+        };
+        let keyring_entries = match sources.string("keyring")? {
+            None => None,
+            Some(json) => {
+                Some(parse_keyring_entries(&json).map_err(|e| sources.invalid("keyring", &e))?)
+            }
+        };
 
         let repo_url = match env.get("CONDA_TOKEN_REPO_URL") {
             Some(url) => normalize_repo_url(url).map_err(|e| {
@@ -255,7 +181,20 @@ impl Settings {
             env: env.clone(),
             home,
             timeout,
+            site: sources.site.clone(),
+            storage,
+            keyring_entries,
+            warnings: sources.warnings,
         })
+    }
+
+    /// A secret from `ANACONDA_AUTH_KEYRING` / `keyring`, if it has one for this entry.
+    pub fn keyring_entry(&self, service: &str, user: &str) -> Option<&str> {
+        self.keyring_entries
+            .as_ref()?
+            .get(service)?
+            .get(user)?
+            .as_str()
     }
 
     /// The repository URL without its trailing slash, as conda channel URLs are written.
@@ -268,220 +207,31 @@ impl Settings {
         format!(
             "Run `anaconda login --at {}`, or set ANACONDA_AUTH_API_KEY, or set api_key under \
              [plugin.auth] in {}.",
-            self.domain,
+            self.site.as_deref().unwrap_or(&self.domain),
             self.config_path.display()
         )
     }
 }
 
-/// The ordered value sources, first wins.
-struct Sources {
-    env: Vec<(String, String)>,
-    plugin_auth: Option<(PathBuf, toml::Table)>,
-}
-
-impl Sources {
-    fn load(env: &Env, config_path: &Path) -> Result<Sources> {
-        let env_values = [
-            "domain",
-            "api_key",
-            "keyring_path",
-            "ssl_verify",
-            "extra_headers",
-            "proxy_servers",
-            "client_cert",
-            "client_cert_key",
-        ]
-        .iter()
-        .filter_map(|key| {
-            env.auth_var(key)
-                .map(|(name, value)| (name.to_string(), value.to_string()))
-        })
-        .collect();
-        let plugin_auth = read_config(config_path)?.and_then(|mut table| {
-            let plugin = table.remove("plugin")?;
-            match plugin {
-                toml::Value::Table(mut t) => match t.remove("auth") {
-                    Some(toml::Value::Table(auth)) => Some((config_path.to_path_buf(), auth)),
-                    _ => None,
-                },
-                _ => None,
-            }
-        });
-        Ok(Sources {
-            env: env_values,
-            plugin_auth,
-        })
-    }
-
-    fn raw(&self, key: &str) -> Option<Raw> {
-        let wanted = format!("{ENV_PREFIX}{key}");
-        if let Some((name, value)) = self
-            .env
-            .iter()
-            .find(|(name, _)| name.eq_ignore_ascii_case(&wanted))
-        {
-            return Some(Raw {
-                value: toml::Value::String(value.clone()),
-                origin: Origin::Env(name.clone()),
-            });
-        }
-        let (path, table) = self.plugin_auth.as_ref()?;
-        table.get(key).map(|value| Raw {
-            value: value.clone(),
-            origin: Origin::File {
-                path: path.clone(),
-                table: "plugin.auth",
-            },
-        })
-    }
-
-    fn invalid(&self, key: &str, detail: &str) -> Error {
-        let origin = self
-            .raw(key)
-            .map(|r| r.origin.to_string())
-            .unwrap_or_default();
-        Error::msg(format!("Invalid value for {key} ({origin}): {detail}"))
-    }
-
-    fn string(&self, key: &str) -> Result<Option<String>> {
-        match self.raw(key) {
-            None => Ok(None),
-            Some(Raw {
-                value: toml::Value::String(s),
-                ..
-            }) => Ok(Some(s).filter(|s| !s.is_empty())),
-            Some(_) => Err(self.invalid(key, "expected a string")),
-        }
-    }
-
-    fn ssl_verify(&self, key: &str) -> Result<Option<SslVerify>> {
-        match self.raw(key) {
-            None => Ok(None),
-            Some(Raw {
-                value: toml::Value::Boolean(b),
-                ..
-            }) => Ok(Some(if b { SslVerify::Yes } else { SslVerify::No })),
-            Some(Raw {
-                value: toml::Value::String(s),
-                ..
-            }) => Ok(Some(SslVerify::parse(&s))),
-            Some(_) => Err(self.invalid(key, "expected true, false or a CA bundle path")),
-        }
-    }
-
-    /// Header names and values, checked.
-    fn headers(&self, key: &str) -> Result<Vec<(String, String)>> {
-        let pairs = self.map(key)?;
-        for (name, value) in &pairs {
-            // The API key goes in Authorization; a second one would be sent beside it.
-            if name.eq_ignore_ascii_case("authorization") {
-                return Err(self.invalid(
-                    key,
-                    "Authorization cannot be set here: use api_key (ANACONDA_AUTH_API_KEY)",
-                ));
-            }
-            if reqwest::header::HeaderName::from_bytes(name.as_bytes()).is_err()
-                || reqwest::header::HeaderValue::from_str(value).is_err()
-            {
-                return Err(self.invalid(key, &format!("{name:?} is not a valid HTTP header")));
-            }
-        }
-        Ok(pairs)
-    }
-
-    /// A TOML table, or a JSON object in a string (the only way to pass a map in a variable).
-    fn map(&self, key: &str) -> Result<Vec<(String, String)>> {
-        let raw = match self.raw(key) {
-            None => return Ok(Vec::new()),
-            Some(raw) => raw,
-        };
-        let pairs: Vec<(String, String)> = match raw.value {
-            toml::Value::Table(t) => t
-                .into_iter()
-                .map(|(k, v)| match v {
-                    toml::Value::String(s) => Ok((k, s)),
-                    _ => Err(self.invalid(key, &format!("the value of {k:?} must be a string"))),
-                })
-                .collect::<Result<_>>()?,
-            toml::Value::String(s) => {
-                let map: serde_json::Map<String, serde_json::Value> = serde_json::from_str(&s)
-                    .map_err(|e| self.invalid(key, &format!("expected a JSON object ({e})")))?;
-                map.into_iter()
-                    .map(|(k, v)| match v {
-                        serde_json::Value::String(s) => (k, s),
-                        other => (k, other.to_string()),
-                    })
-                    .collect()
-            }
-            _ => return Err(self.invalid(key, "expected a table of names to values")),
-        };
-        Ok(pairs)
-    }
-}
-
-/// `--at` / `ANACONDA_DEFAULT_SITE`. Until `[sites.*]` tables are read, the one site is the
-/// implicit one of the configured domain: naming it is fine, naming another is an error rather
-/// than being silently ignored.
-fn check_site(site: Option<&str>, domain: &str) -> Result<()> {
-    match site {
-        None => Ok(()),
-        Some(name) if normalize_domain(name).is_ok_and(|d| d == domain) => Ok(()),
-        Some(name) => Err(Error::with_hint(
-            format!("Unknown site {name:?}. The configured sites are: {domain}"),
-            "Pass --at with one of them, or configure the domain with ANACONDA_AUTH_DOMAIN.",
-        )),
-    }
-}
-
-/// Reads the config file; a missing file is no configuration.
-fn read_config(path: &Path) -> Result<Option<toml::Table>> {
-    let text = match std::fs::read_to_string(path) {
-        Ok(t) => t,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(Error::io("read", path)(e)),
+/// Checks the shape of `ANACONDA_AUTH_KEYRING`: a JSON object of services, each an object of
+/// user names to secrets. The message never quotes the value (it holds secrets).
+fn parse_keyring_entries(
+    json: &str,
+) -> std::result::Result<serde_json::Map<String, serde_json::Value>, String> {
+    let value: serde_json::Value = serde_json::from_str(json)
+        .map_err(|e| format!("not JSON (line {}, column {})", e.line(), e.column()))?;
+    let serde_json::Value::Object(services) = value else {
+        return Err("expected a JSON object {\"service\": {\"user\": \"secret\"}}".into());
     };
-    text.parse::<toml::Table>()
-        .map(Some)
-        .map_err(|e| Error::InvalidFile {
-            path: path.to_path_buf(),
-            what: "TOML file",
-            detail: toml_error_detail(&text, &e),
-            hint: Some("Fix the file, then try again.".into()),
-        })
-}
-
-/// "line L, column C: message" for a TOML error.
-fn toml_error_detail(text: &str, error: &toml::de::Error) -> String {
-    let message = error.message().trim().to_string();
-    match error.span() {
-        Some(span) => {
-            let before = text.get(..span.start).unwrap_or(text);
-            let line = before.matches('\n').count() + 1;
-            let column = before.len() - before.rfind('\n').map_or(0, |i| i + 1) + 1;
-            format!("line {line}, column {column}: {message}")
-        }
-        None => message,
+    let well_formed = services.values().all(|users| {
+        users
+            .as_object()
+            .is_some_and(|users| users.values().all(serde_json::Value::is_string))
+    });
+    if !well_formed {
+        return Err("expected a JSON object {\"service\": {\"user\": \"secret\"}}".into());
     }
-}
-
-/// Reduces a domain or URL to `host[:port]` (`https://Anaconda.com/` → `anaconda.com`).
-pub fn normalize_domain(value: &str) -> std::result::Result<String, String> {
-    let value = value.trim();
-    let without_scheme = value.split_once("://").map_or(value, |(_, rest)| rest);
-    let host_port = without_scheme
-        .split(['/', '?', '#'])
-        .next()
-        .unwrap_or_default();
-    let host_port = host_port.rsplit('@').next().unwrap_or_default();
-    if host_port.is_empty()
-        || host_port
-            .chars()
-            .any(|c| !(c.is_ascii_alphanumeric() || "-.:[]_".contains(c)))
-    {
-        return Err(format!("{value:?} is not a host name or URL"));
-    }
-    Ok(host_port.to_ascii_lowercase())
+    Ok(services)
 }
 
 /// `https://{domain}`; a URL given with `http://` keeps it only for a loopback host, so tests can
@@ -493,39 +243,6 @@ fn base_url_for(domain: &str, configured: Option<&str>) -> String {
     } else {
         format!("https://{domain}")
     }
-}
-
-/// Whether `host[:port]` names this machine.
-pub fn is_loopback(host_port: &str) -> bool {
-    let host = if let Some(rest) = host_port.strip_prefix('[') {
-        rest.split(']').next().unwrap_or_default()
-    } else {
-        host_port.split(':').next().unwrap_or_default()
-    };
-    host.eq_ignore_ascii_case("localhost")
-        || host
-            .parse::<std::net::IpAddr>()
-            .is_ok_and(|ip| ip.is_loopback())
-}
-
-/// Checks the repository URL and gives it its trailing slash.
-pub fn normalize_repo_url(url: &str) -> std::result::Result<String, String> {
-    let url = url.trim();
-    let parsed = reqwest::Url::parse(url).map_err(|e| e.to_string())?;
-    let host = parsed.host_str().unwrap_or_default();
-    match parsed.scheme() {
-        "https" => {}
-        "http" if is_loopback(host) => {}
-        other => return Err(format!("the scheme must be https, not {other}")),
-    }
-    if host.is_empty() {
-        return Err("it has no host".into());
-    }
-    let mut url = url.to_string();
-    if !url.ends_with('/') {
-        url.push('/');
-    }
-    Ok(url)
 }
 
 /// conda's token folders: the one we write (and read), and the pre-23.11 one we only read.
@@ -582,48 +299,6 @@ fn find_conda(env: &Env) -> Option<PathBuf> {
     std::env::split_paths(env.get("PATH")?)
         .flat_map(|dir| names.iter().map(move |n| dir.join(n)))
         .find(|p| p.is_file())
-}
-
-/// Expands `~` and `$VAR` / `${VAR}` in a configured path, as the Python tool does.
-pub fn expand_path(env: &Env, value: &str) -> PathBuf {
-    let mut out = String::new();
-    let mut chars = value.chars().peekable();
-    while let Some(c) = chars.next() {
-        if c != '$' {
-            out.push(c);
-            continue;
-        }
-        let braced = chars.peek() == Some(&'{');
-        if braced {
-            chars.next();
-        }
-        let mut name = String::new();
-        while let Some(&n) = chars.peek() {
-            if n.is_ascii_alphanumeric() || n == '_' {
-                name.push(n);
-                chars.next();
-            } else {
-                break;
-            }
-        }
-        if braced && chars.peek() == Some(&'}') {
-            chars.next();
-        }
-        match env.get(&name) {
-            Some(v) if !name.is_empty() => out.push_str(v),
-            _ if braced => out.push_str(&format!("${{{name}}}")),
-            _ => {
-                out.push('$');
-                out.push_str(&name);
-            }
-        }
-    }
-    if (out == "~" || out.starts_with("~/"))
-        && let Some(home) = env.get("HOME").map(PathBuf::from).or_else(dirs::home_dir)
-    {
-        return home.join(out.trim_start_matches('~').trim_start_matches('/'));
-    }
-    PathBuf::from(out)
 }
 
 #[cfg(test)]
@@ -778,7 +453,7 @@ mod tests {
     }
 
     #[test]
-    fn at_names_the_configured_site_only() {
+    fn without_sites_at_names_the_configured_domain_only() {
         let s = Settings::resolve(
             &Env::from_pairs([("HOME", "/h")]),
             &Overrides {
@@ -814,5 +489,207 @@ mod tests {
         .unwrap();
         assert_eq!(s.repo_url, "https://repo.example/repo/");
         assert_eq!(s.repo_url_trimmed(), "https://repo.example/repo");
+    }
+
+    /// A config file and a secrets folder in a temporary HOME; `pairs` extra variables.
+    fn resolve_with(
+        config: &str,
+        secrets: &[(&str, &str)],
+        pairs: &[(&str, &str)],
+        at: Option<&str>,
+    ) -> Result<Settings> {
+        let dir = tempfile::tempdir().unwrap();
+        let home = dir.path().to_str().unwrap().to_string();
+        std::fs::create_dir_all(dir.path().join(".anaconda")).unwrap();
+        std::fs::write(dir.path().join(".anaconda/config.toml"), config).unwrap();
+        let secrets_dir = dir.path().join("secrets");
+        std::fs::create_dir_all(&secrets_dir).unwrap();
+        for (name, value) in secrets {
+            std::fs::write(secrets_dir.join(name), value).unwrap();
+        }
+        let secrets_dir = secrets_dir.to_str().unwrap().to_string();
+        let mut all = vec![
+            ("HOME", home.as_str()),
+            ("ANACONDA_SECRETS_DIR", secrets_dir.as_str()),
+        ];
+        all.extend_from_slice(pairs);
+        Settings::resolve(
+            &Env::from_pairs(all),
+            &Overrides {
+                at: at.map(str::to_string),
+            },
+        )
+    }
+
+    const LAYERS: &str = r#"
+default_site = "second"
+[plugin.cloud]
+domain = "cloud.example"
+keyring_path = "/from/cloud"
+ssl_verify = false
+client_cert = "/from/cloud.pem"
+[plugin.auth]
+domain = "auth.example"
+keyring_path = "/from/auth"
+ssl_verify = "/from/auth.pem"
+[sites.first]
+domain = "first.example"
+[sites.second]
+domain = "https://second.example/"
+keyring_path = "/from/site"
+"#;
+
+    #[test]
+    fn every_precedence_step() {
+        // Env > secret file > site > [plugin.auth] > [plugin.cloud] > default.
+        let secrets = [
+            ("anaconda_auth_keyring_path", "/from/secret\n"),
+            ("anaconda_auth_domain", "secret.example"),
+        ];
+        let s = resolve_with(
+            LAYERS,
+            &secrets,
+            &[("ANACONDA_AUTH_DOMAIN", "env.example")],
+            None,
+        )
+        .unwrap();
+        assert_eq!(s.domain, "env.example");
+        assert_eq!(s.keyring_path, PathBuf::from("/from/secret"));
+        assert_eq!(s.site.as_deref(), Some("second"));
+        assert_eq!(
+            s.ssl_verify,
+            Some(SslVerify::CaBundle("/from/auth.pem".into()))
+        );
+        assert_eq!(s.client_cert, Some(PathBuf::from("/from/cloud.pem")));
+        assert!(
+            s.warnings.iter().any(|w| w.contains("[plugin.cloud]")),
+            "{:?}",
+            s.warnings
+        );
+        let s = resolve_with(LAYERS, &secrets, &[], None).unwrap();
+        assert_eq!(s.domain, "secret.example");
+        let s = resolve_with(LAYERS, &[], &[], None).unwrap();
+        assert_eq!(s.domain, "second.example");
+        assert_eq!(s.keyring_path, PathBuf::from("/from/site"));
+        let s = resolve_with(
+            "[plugin.auth]\ndomain = \"auth.example\"\n[plugin.cloud]\ndomain = \"c.example\"\n",
+            &[],
+            &[],
+            None,
+        )
+        .unwrap();
+        assert_eq!(s.domain, "auth.example");
+        let s = resolve_with("[plugin.cloud]\ndomain = \"c.example\"\n", &[], &[], None).unwrap();
+        assert_eq!(s.domain, "c.example");
+        let s = resolve_with("", &[], &[], None).unwrap();
+        assert_eq!(s.domain, "anaconda.com");
+        assert!(s.warnings.is_empty());
+    }
+
+    #[test]
+    fn site_selection() {
+        let by = |at: Option<&str>, pairs: &[(&str, &str)]| {
+            resolve_with(LAYERS, &[], pairs, at).map(|s| (s.site, s.domain))
+        };
+        assert_eq!(
+            by(Some("first"), &[]).unwrap(),
+            (Some("first".into()), "first.example".into())
+        );
+        assert_eq!(
+            by(Some("https://first.example"), &[]).unwrap().0.as_deref(),
+            Some("first")
+        );
+        assert_eq!(
+            by(None, &[("ANACONDA_DEFAULT_SITE", "first")])
+                .unwrap()
+                .0
+                .as_deref(),
+            Some("first")
+        );
+        // --at wins over the variable.
+        assert_eq!(
+            by(Some("second"), &[("ANACONDA_DEFAULT_SITE", "first")])
+                .unwrap()
+                .0
+                .as_deref(),
+            Some("second")
+        );
+        let err = by(Some("nope"), &[]).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("first (first.example), second (second.example)"),
+            "{err}"
+        );
+        // Without default_site, the first table.
+        let first = LAYERS.replace("default_site = \"second\"", "");
+        let s = resolve_with(&first, &[], &[], None).unwrap();
+        assert_eq!(s.site.as_deref(), Some("first"));
+        let bad_default = LAYERS.replace("\"second\"\n[plugin", "\"third\"\n[plugin");
+        let err = resolve_with(&bad_default, &[], &[], None).unwrap_err();
+        assert!(err.to_string().contains("third"), "{err}");
+    }
+
+    #[test]
+    fn storage_and_keyring_values_are_checked() {
+        let s = resolve_with(
+            "",
+            &[],
+            &[("ANACONDA_AUTH_PREFERRED_TOKEN_STORAGE", "system")],
+            None,
+        )
+        .unwrap();
+        assert_eq!(s.storage, Storage::System);
+        let s = resolve_with(
+            "[plugin.auth]\npreferred_token_storage = \"anaconda-keyring\"\n",
+            &[],
+            &[],
+            None,
+        )
+        .unwrap();
+        assert_eq!(s.storage, Storage::File);
+        let err = resolve_with(
+            "[plugin.auth]\npreferred_token_storage = \"vault\"\n",
+            &[],
+            &[],
+            None,
+        )
+        .unwrap_err();
+        assert!(
+            err.to_string().contains("preferred_token_storage")
+                && err.to_string().contains("config.toml"),
+            "{err}"
+        );
+
+        let entries = r#"{"Anaconda Cloud": {"anaconda.com": "c2VjcmV0"}}"#;
+        let s = resolve_with("", &[], &[("ANACONDA_AUTH_KEYRING", entries)], None).unwrap();
+        assert_eq!(
+            s.keyring_entry("Anaconda Cloud", "anaconda.com"),
+            Some("c2VjcmV0")
+        );
+        for bad in ["[1]", r#"{"a": "b"}"#, r#"{"a": {"b": 1}}"#, "{s3cret"] {
+            let err = resolve_with("", &[], &[("ANACONDA_AUTH_KEYRING", bad)], None).unwrap_err();
+            assert!(err.to_string().contains("ANACONDA_AUTH_KEYRING"), "{err}");
+            assert!(!err.to_string().contains("s3cret"), "{err}");
+        }
+    }
+
+    #[test]
+    fn bad_values_name_the_key_and_where_it_was_set() {
+        let err = resolve_with("[sites.x]\ndomain = 3\n", &[], &[], None).unwrap_err();
+        assert!(
+            err.to_string().contains("domain") && err.to_string().contains("[sites.x]"),
+            "{err}"
+        );
+        let err = resolve_with(
+            "",
+            &[("anaconda_auth_ssl_verify", "")],
+            &[("ANACONDA_AUTH_EXTRA_HEADERS", "[]")],
+            None,
+        )
+        .unwrap_err();
+        assert!(
+            err.to_string().contains("ANACONDA_AUTH_EXTRA_HEADERS"),
+            "{err}"
+        );
     }
 }

@@ -1,0 +1,392 @@
+//! Where setting values come from, in the order of precedence of `files.md` (first wins):
+//! `ANACONDA_AUTH_*` variables, secret files, the selected site's table, `[plugin.auth]`, the
+//! deprecated `[plugin.cloud]`. Command-line flags are applied by the caller before these, and
+//! conda's settings and the defaults after.
+
+use std::path::{Path, PathBuf};
+
+use super::env::{ENV_PREFIX, Env};
+use super::values::{SslVerify, normalize_domain};
+use crate::error::{Error, Result};
+
+/// Where a value came from, for error messages.
+#[derive(Debug, Clone)]
+enum Origin {
+    Env(String),
+    SecretFile(PathBuf),
+    Table { path: PathBuf, table: String },
+}
+
+impl std::fmt::Display for Origin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Origin::Env(name) => write!(f, "environment variable {name}"),
+            Origin::SecretFile(path) => write!(f, "secret file {}", path.display()),
+            Origin::Table { path, table } => write!(f, "[{table}] in {}", path.display()),
+        }
+    }
+}
+
+/// One value and where it came from.
+#[derive(Debug, Clone)]
+struct Raw {
+    key: String,
+    value: toml::Value,
+    origin: Origin,
+}
+
+/// A configured site: its name and its table.
+#[derive(Debug, Clone)]
+struct Site {
+    name: String,
+    table: toml::Table,
+}
+
+/// All value sources, in order, plus what the config file says about sites.
+pub(super) struct Sources {
+    values: Vec<Raw>,
+    /// The site selected, by name (`None`: the implicit site).
+    pub site: Option<String>,
+    /// Things to warn about (a deprecated table).
+    pub warnings: Vec<String>,
+}
+
+impl Sources {
+    /// Reads the environment, the secret files and the config file; selects the site
+    /// (`requested_site`: `--at` or `ANACONDA_DEFAULT_SITE`).
+    pub fn load(env: &Env, config_path: &Path, requested_site: Option<&str>) -> Result<Sources> {
+        let mut values = env_values(env);
+        values.extend(secret_file_values(env));
+        let mut warnings = Vec::new();
+        let mut config = read_config(config_path)?.unwrap_or_default();
+        let sites = take_sites(&mut config, config_path)?;
+        let default_site = match config.remove("default_site") {
+            None => None,
+            Some(toml::Value::String(name)) => Some(name),
+            Some(_) => {
+                return Err(Error::msg(format!(
+                    "Invalid value for default_site in {}: expected the name of a [sites.NAME] table",
+                    config_path.display()
+                )));
+            }
+        };
+        let plugin_tables = take_plugin_tables(&mut config);
+        let plugin_values: Vec<Raw> = plugin_tables
+            .iter()
+            .flat_map(|(name, table)| table_values(table, config_path, &format!("plugin.{name}")))
+            .collect();
+        if plugin_tables.iter().any(|(name, _)| *name == "cloud") {
+            warnings.push(format!(
+                "[plugin.cloud] in {} is deprecated: rename it [plugin.auth].",
+                config_path.display()
+            ));
+        }
+
+        let site = select_site(&sites, default_site.as_deref(), requested_site, config_path)?;
+        if let Some(site) = &site {
+            values.extend(table_values(
+                &site.table,
+                config_path,
+                &format!("sites.{}", site.name),
+            ));
+        }
+        values.extend(plugin_values);
+        let sources = Sources {
+            values,
+            site: site.map(|s| s.name),
+            warnings,
+        };
+        if sites.is_empty()
+            && let Some(requested) = requested_site
+        {
+            // No sites: the one site is the implicit one of the configured domain.
+            let domain = sources
+                .string("domain")?
+                .map(|d| normalize_domain(&d).unwrap_or(d))
+                .unwrap_or_else(|| super::DEFAULT_DOMAIN.to_string());
+            if normalize_domain(requested).ok().as_deref() != Some(domain.as_str()) {
+                return Err(unknown_site(requested, &[domain], config_path));
+            }
+        }
+        Ok(sources)
+    }
+
+    fn raw(&self, key: &str) -> Option<&Raw> {
+        self.values.iter().find(|r| r.key == key)
+    }
+
+    pub fn invalid(&self, key: &str, detail: &str) -> Error {
+        let origin = self
+            .raw(key)
+            .map(|r| r.origin.to_string())
+            .unwrap_or_default();
+        Error::msg(format!("Invalid value for {key} ({origin}): {detail}"))
+    }
+
+    pub fn string(&self, key: &str) -> Result<Option<String>> {
+        match self.raw(key).map(|r| &r.value) {
+            None => Ok(None),
+            Some(toml::Value::String(s)) => Ok(Some(s.clone()).filter(|s| !s.is_empty())),
+            Some(_) => Err(self.invalid(key, "expected a string")),
+        }
+    }
+
+    pub fn ssl_verify(&self, key: &str) -> Result<Option<SslVerify>> {
+        match self.raw(key).map(|r| &r.value) {
+            None => Ok(None),
+            Some(toml::Value::Boolean(b)) => {
+                Ok(Some(if *b { SslVerify::Yes } else { SslVerify::No }))
+            }
+            Some(toml::Value::String(s)) if s.trim().is_empty() => Ok(None),
+            Some(toml::Value::String(s)) => Ok(Some(SslVerify::parse(s))),
+            Some(_) => Err(self.invalid(key, "expected true, false or a CA bundle path")),
+        }
+    }
+
+    /// Header names and values, checked.
+    pub fn headers(&self, key: &str) -> Result<Vec<(String, String)>> {
+        let pairs = self.map(key)?;
+        for (name, value) in &pairs {
+            // The API key goes in Authorization; a second one would be sent beside it.
+            if name.eq_ignore_ascii_case("authorization") {
+                return Err(self.invalid(
+                    key,
+                    "Authorization cannot be set here: use api_key (ANACONDA_AUTH_API_KEY)",
+                ));
+            }
+            if reqwest::header::HeaderName::from_bytes(name.as_bytes()).is_err()
+                || reqwest::header::HeaderValue::from_str(value).is_err()
+            {
+                return Err(self.invalid(key, &format!("{name:?} is not a valid HTTP header")));
+            }
+        }
+        Ok(pairs)
+    }
+
+    /// A TOML table, or a JSON object in a string (the only way to pass a map in a variable).
+    pub fn map(&self, key: &str) -> Result<Vec<(String, String)>> {
+        let Some(raw) = self.raw(key) else {
+            return Ok(Vec::new());
+        };
+        match &raw.value {
+            toml::Value::Table(t) => t
+                .iter()
+                .map(|(k, v)| match v {
+                    toml::Value::String(s) => Ok((k.clone(), s.clone())),
+                    _ => Err(self.invalid(key, &format!("the value of {k:?} must be a string"))),
+                })
+                .collect(),
+            toml::Value::String(s) => {
+                let map: serde_json::Map<String, serde_json::Value> = serde_json::from_str(s)
+                    .map_err(|e| self.invalid(key, &format!("expected a JSON object ({e})")))?;
+                Ok(map
+                    .into_iter()
+                    .map(|(k, v)| match v {
+                        serde_json::Value::String(s) => (k, s),
+                        other => (k, other.to_string()),
+                    })
+                    .collect())
+            }
+            _ => Err(self.invalid(key, "expected a table of names to values")),
+        }
+    }
+}
+
+/// Every `ANACONDA_AUTH_<KEY>` variable, as key → value.
+fn env_values(env: &Env) -> Vec<Raw> {
+    let mut keys: Vec<String> = env
+        .names()
+        .filter(|name| {
+            name.len() > ENV_PREFIX.len()
+                && name.is_char_boundary(ENV_PREFIX.len())
+                && name[..ENV_PREFIX.len()].eq_ignore_ascii_case(ENV_PREFIX)
+        })
+        .map(|name| name[ENV_PREFIX.len()..].to_ascii_lowercase())
+        .collect();
+    keys.sort();
+    keys.dedup();
+    keys.into_iter()
+        .filter_map(|key| {
+            let (name, value) = env.auth_var(&key)?;
+            Some(Raw {
+                value: toml::Value::String(value.to_string()),
+                origin: Origin::Env(name.to_string()),
+                key,
+            })
+        })
+        .collect()
+}
+
+/// `anaconda_auth_<key>` files in `$ANACONDA_SECRETS_DIR` (default `/run/secrets`, used only
+/// when it is a folder), as Docker and Kubernetes mount secrets. Unreadable files are skipped.
+fn secret_file_values(env: &Env) -> Vec<Raw> {
+    let dir = PathBuf::from(env.get("ANACONDA_SECRETS_DIR").unwrap_or("/run/secrets"));
+    let Ok(entries) = std::fs::read_dir(&dir) else {
+        return Vec::new();
+    };
+    let prefix = ENV_PREFIX.to_ascii_lowercase();
+    let mut found: Vec<Raw> = entries
+        .flatten()
+        .filter_map(|entry| {
+            let name = entry.file_name().to_str()?.to_ascii_lowercase();
+            let key = name.strip_prefix(&prefix)?.to_string();
+            let path = entry.path();
+            let value = std::fs::read_to_string(&path).ok()?;
+            Some(Raw {
+                key,
+                value: toml::Value::String(value.trim().to_string()),
+                origin: Origin::SecretFile(path),
+            })
+        })
+        .filter(|raw| !raw.key.is_empty())
+        .collect();
+    found.sort_by(|a, b| a.key.cmp(&b.key));
+    found
+}
+
+fn table_values(table: &toml::Table, path: &Path, name: &str) -> Vec<Raw> {
+    table
+        .iter()
+        .map(|(key, value)| Raw {
+            key: key.to_ascii_lowercase(),
+            value: value.clone(),
+            origin: Origin::Table {
+                path: path.to_path_buf(),
+                table: name.to_string(),
+            },
+        })
+        .collect()
+}
+
+/// `[plugin.auth]` then the deprecated `[plugin.cloud]`, those that exist.
+fn take_plugin_tables(config: &mut toml::Table) -> Vec<(&'static str, toml::Table)> {
+    let Some(toml::Value::Table(mut plugin)) = config.remove("plugin") else {
+        return Vec::new();
+    };
+    ["auth", "cloud"]
+        .into_iter()
+        .filter_map(|name| match plugin.remove(name) {
+            Some(toml::Value::Table(t)) => Some((name, t)),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The `[sites.NAME]` tables, in file order.
+fn take_sites(config: &mut toml::Table, path: &Path) -> Result<Vec<Site>> {
+    match config.remove("sites") {
+        None => Ok(Vec::new()),
+        Some(toml::Value::Table(sites)) => sites
+            .into_iter()
+            .map(|(name, value)| match value {
+                toml::Value::Table(table) => Ok(Site { name, table }),
+                _ => Err(Error::msg(format!(
+                    "Invalid [sites] in {}: sites.{name} must be a table of settings",
+                    path.display()
+                ))),
+            })
+            .collect(),
+        Some(_) => Err(Error::msg(format!(
+            "Invalid [sites] in {}: expected [sites.NAME] tables",
+            path.display()
+        ))),
+    }
+}
+
+/// A site's domain (its `domain` key, else the default), as `host[:port]`.
+fn site_domain(site: &Site) -> String {
+    match site.table.get("domain") {
+        Some(toml::Value::String(d)) => normalize_domain(d).unwrap_or_else(|_| d.clone()),
+        _ => super::DEFAULT_DOMAIN.to_string(),
+    }
+}
+
+/// `--at` (or `ANACONDA_DEFAULT_SITE`) matched as a name, then as a domain; else
+/// `default_site`; else the first site; with no sites, none (the implicit site).
+fn select_site(
+    sites: &[Site],
+    default_site: Option<&str>,
+    requested: Option<&str>,
+    path: &Path,
+) -> Result<Option<Site>> {
+    if sites.is_empty() {
+        return Ok(None);
+    }
+    if let Some(requested) = requested {
+        let by_name = sites.iter().find(|s| s.name == requested);
+        let wanted_domain = normalize_domain(requested).ok();
+        let by_domain = || {
+            sites
+                .iter()
+                .find(|s| wanted_domain.as_deref() == Some(site_domain(s).as_str()))
+        };
+        return match by_name.or_else(by_domain) {
+            Some(site) => Ok(Some(site.clone())),
+            None => Err(unknown_site(
+                requested,
+                &sites
+                    .iter()
+                    .map(|s| format!("{} ({})", s.name, site_domain(s)))
+                    .collect::<Vec<_>>(),
+                path,
+            )),
+        };
+    }
+    if let Some(name) = default_site {
+        return match sites.iter().find(|s| s.name == name) {
+            Some(site) => Ok(Some(site.clone())),
+            None => Err(Error::with_hint(
+                format!(
+                    "default_site = {name:?} in {} names no [sites.{name}] table.",
+                    path.display()
+                ),
+                "Fix default_site, or add the table.",
+            )),
+        };
+    }
+    Ok(sites.first().cloned())
+}
+
+fn unknown_site(requested: &str, known: &[String], path: &Path) -> Error {
+    Error::with_hint(
+        format!(
+            "Unknown site {requested:?}. The configured sites are: {}",
+            known.join(", ")
+        ),
+        format!(
+            "Pass --at with one of them (a name or a domain), or add a [sites.NAME] table to {}.",
+            path.display()
+        ),
+    )
+}
+
+/// Reads the config file; a missing file is no configuration.
+fn read_config(path: &Path) -> Result<Option<toml::Table>> {
+    let text = match std::fs::read_to_string(path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(Error::io("read", path)(e)),
+    };
+    text.parse::<toml::Table>()
+        .map(Some)
+        .map_err(|e| Error::InvalidFile {
+            path: path.to_path_buf(),
+            what: "TOML file",
+            detail: toml_error_detail(&text, &e),
+            hint: Some("Fix the file, then try again.".into()),
+        })
+}
+
+/// "line L, column C: message" for a TOML error.
+fn toml_error_detail(text: &str, error: &toml::de::Error) -> String {
+    let message = error.message().trim().to_string();
+    match error.span() {
+        Some(span) => {
+            let before = text.get(..span.start).unwrap_or(text);
+            let line = before.matches('\n').count() + 1;
+            let column = before.len() - before.rfind('\n').map_or(0, |i| i + 1) + 1;
+            format!("line {line}, column {column}: {message}")
+        }
+        None => message,
+    }
+}
