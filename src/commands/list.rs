@@ -69,10 +69,17 @@ fn check(ctx: &Context, row: &Row) -> String {
 }
 
 fn collect(ctx: &Context) -> Result<Vec<Row>> {
-    let mut rows = Vec::new();
-    let storage = ctx.store.describe();
-    if let Some(info) = ctx.store.load()? {
-        for token in &info.repo_tokens {
+    let mut rows: Vec<Row> = Vec::new();
+    // Every entry (the environment's, the preferred store's, the file behind the OS keyring),
+    // each token once: where it is in effect first.
+    for entry in ctx.store.entries()? {
+        for token in &entry.info.repo_tokens {
+            let shown = rows
+                .iter()
+                .any(|r| r.org_name == token.org_name && r.token == token.token.expose());
+            if shown {
+                continue;
+            }
             rows.push(Row {
                 org_name: token.org_name.clone(),
                 channel_url: format!("{}{}/*", ctx.settings.repo_url, token.org()),
@@ -82,8 +89,8 @@ fn collect(ctx: &Context) -> Result<Vec<Row>> {
                     .as_deref()
                     .and_then(parse_expiry)
                     .map(|dt| dt.to_rfc3339()),
-                source: "keyring",
-                storage: storage.clone(),
+                source: entry.source,
+                storage: entry.storage.clone(),
                 status: None,
                 repo_url: ctx.settings.repo_url.clone(),
             });
@@ -134,9 +141,14 @@ fn print_table(ctx: &Context, rows: &[Row], with_status: bool) {
     }
     ctx.printer.good("Anaconda Repository Tokens");
     ctx.printer.line(&table.to_string());
-    if rows.iter().any(|r| r.source == "keyring") {
-        ctx.printer
-            .line(&format!("Stored in {}", ctx.store.describe()));
+    let mut stores: Vec<&str> = rows
+        .iter()
+        .filter(|r| r.source != "conda-token-file")
+        .map(|r| r.storage.as_str())
+        .collect();
+    stores.dedup();
+    for store in stores {
+        ctx.printer.line(&format!("Stored in {store}"));
     }
     let mut folders: Vec<&str> = rows
         .iter()

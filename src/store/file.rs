@@ -31,11 +31,7 @@ impl FileStore {
     pub fn get(&self, service: &str, user: &str) -> Result<Option<String>> {
         let bytes = fs::read_optional(&self.path).map_err(Error::io("read", &self.path))?;
         let data = parse(&self.path, bytes.as_deref())?;
-        Ok(data
-            .get(service)
-            .and_then(|users| users.get(user))
-            .and_then(Value::as_str)
-            .map(str::to_string))
+        Ok(secret_of(&data, service, user))
     }
 
     /// Read-modify-write of one entry under the file's lock. `change` gets the current secret
@@ -46,40 +42,46 @@ impl FileStore {
         user: &str,
         change: impl FnOnce(Option<&str>) -> Result<(Change, T)>,
     ) -> Result<T> {
+        self.update_all(|data| {
+            let current = secret_of(data, service, user);
+            let (change, result) = change(current.as_deref())?;
+            let changed = !matches!(change, Change::Unchanged);
+            apply(data, &self.path, service, user, change)?;
+            Ok((changed, result))
+        })
+    }
+
+    /// Moves the secret of `from` to `to` (after `rewrite`), both under `service`, in one
+    /// locked write: the legacy-domain migration. Returns whether there was one to move.
+    pub fn rename(
+        &self,
+        service: &str,
+        from: &str,
+        to: &str,
+        rewrite: &dyn Fn(&str) -> Result<String>,
+    ) -> Result<bool> {
+        self.update_all(|data| {
+            let Some(old) = secret_of(data, service, from) else {
+                return Ok((false, false));
+            };
+            let new = rewrite(&old)?;
+            apply(data, &self.path, service, to, Change::Set(new))?;
+            apply(data, &self.path, service, from, Change::Delete)?;
+            Ok((true, true))
+        })
+    }
+
+    /// Read-modify-write of the whole file under its lock; `change` says whether it changed.
+    fn update_all<T>(
+        &self,
+        change: impl FnOnce(&mut Map<String, Value>) -> Result<(bool, T)>,
+    ) -> Result<T> {
         let path = &self.path;
         fs::update(path, Mode::Secret, |bytes| {
             let mut data = parse(path, bytes)?;
-            let current = data
-                .get(service)
-                .and_then(|users| users.get(user))
-                .and_then(Value::as_str)
-                .map(str::to_string);
-            let (change, result) = change(current.as_deref())?;
-            match change {
-                Change::Unchanged => return Ok((None, result)),
-                Change::Set(secret) => {
-                    let users = data
-                        .entry(service)
-                        .or_insert_with(|| Value::Object(Map::new()));
-                    match users.as_object_mut() {
-                        Some(users) => {
-                            users.insert(user.to_string(), Value::String(secret));
-                        }
-                        None => {
-                            return Err(not_a_store(
-                                path,
-                                &format!("{service:?} is not an object"),
-                            ));
-                        }
-                    }
-                }
-                Change::Delete => {
-                    if let Some(users) = data.get_mut(service).and_then(Value::as_object_mut) {
-                        users.shift_remove(user);
-                    }
-                }
-            }
-            Ok((Some(to_python_json(&data)), result))
+            let (changed, result) = change(&mut data)?;
+            let new = changed.then(|| to_python_json(&data));
+            Ok((new, result))
         })
     }
 
@@ -98,6 +100,37 @@ impl FileStore {
         }
         format!("{} (plain text file)", self.path.display())
     }
+}
+
+fn secret_of(data: &Map<String, Value>, service: &str, user: &str) -> Option<String> {
+    data.get(service)?.get(user)?.as_str().map(str::to_string)
+}
+
+fn apply(
+    data: &mut Map<String, Value>,
+    path: &Path,
+    service: &str,
+    user: &str,
+    change: Change,
+) -> Result<()> {
+    match change {
+        Change::Unchanged => {}
+        Change::Set(secret) => {
+            let users = data
+                .entry(service)
+                .or_insert_with(|| Value::Object(Map::new()));
+            let Some(users) = users.as_object_mut() else {
+                return Err(not_a_store(path, &format!("{service:?} is not an object")));
+            };
+            users.insert(user.to_string(), Value::String(secret));
+        }
+        Change::Delete => {
+            if let Some(users) = data.get_mut(service).and_then(Value::as_object_mut) {
+                users.shift_remove(user);
+            }
+        }
+    }
+    Ok(())
 }
 
 /// What an update does to the entry.
@@ -239,6 +272,23 @@ mod tests {
         );
         assert_eq!(store.get("Anaconda Cloud", "anaconda.com").unwrap(), None);
         assert_eq!(store.get("zzz", "a").unwrap().as_deref(), Some("1"));
+    }
+
+    #[test]
+    fn rename_moves_an_entry_in_one_write() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("keyring");
+        std::fs::write(&path, r#"{"S": {"old": "a", "other": "b"}}"#).unwrap();
+        let store = FileStore::new(&path);
+        let moved = store
+            .rename("S", "old", "new", &|s| Ok(format!("{s}!")))
+            .unwrap();
+        assert!(moved);
+        assert_eq!(
+            std::fs::read_to_string(&path).unwrap(),
+            r#"{"S": {"other": "b", "new": "a!"}}"#
+        );
+        assert!(!store.rename("S", "old", "new", &|s| Ok(s.into())).unwrap());
     }
 
     #[test]
