@@ -133,3 +133,67 @@ fn keyring_path_setting_is_honoured() {
         json!({"domain": "anaconda.com", "repo_tokens": [{"token": "tok-1", "org_name": "acme"}], "version": 2})
     );
 }
+
+#[test]
+fn legacy_domain_entries_are_migrated_on_first_read() {
+    let home = Home::new();
+    let old = encode_entry(
+        &json!({"domain": "anaconda.cloud", "api_key": "k", "repo_tokens": [{"token": "tok-old", "org_name": "acme"}], "version": 1}),
+    );
+    std::fs::create_dir_all(home.keyring_path().parent().unwrap()).unwrap();
+    std::fs::write(
+        home.keyring_path(),
+        format!(r#"{{"Anaconda Cloud": {{"anaconda.cloud": "{old}", "other.example": "x"}}}}"#),
+    )
+    .unwrap();
+    home.cmd(&["token", "list"])
+        .assert()
+        .success()
+        .stdout(predicates::str::contains("tok-old"));
+    let file: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(home.keyring_path()).unwrap()).unwrap();
+    let users = file["Anaconda Cloud"].as_object().unwrap();
+    assert!(!users.contains_key("anaconda.cloud"), "{file}");
+    assert_eq!(users["other.example"], "x");
+    let entry = home.entry("anaconda.com").unwrap();
+    assert_eq!(entry["domain"], "anaconda.com");
+    assert_eq!(entry["version"], 2);
+    assert_eq!(entry["api_key"], "k");
+}
+
+#[test]
+fn entries_from_the_environment_are_read_first_and_never_written() {
+    let api = Api::start();
+    let mut home = Home::new();
+    let env_entry = encode_entry(
+        &json!({"domain": api.domain(), "api_key": API_KEY, "repo_tokens": [{"token": "tok-env", "org_name": "ci"}], "version": 2}),
+    );
+    home.with_api(&api).set(
+        "ANACONDA_AUTH_KEYRING",
+        json!({"Anaconda Cloud": {api.domain(): env_entry}}).to_string(),
+    );
+    // The API key comes from the environment's entry.
+    api.acme();
+    api.current_token("acme", None);
+    api.issue("acme", "tok-new", "2027-01-01T00:00:00Z");
+    api.repo_accepts("tok-new");
+    home.cmd(&["token", "install", "-y", "--no-set-default-channels"])
+        .assert()
+        .success();
+    // The new token went to the keyring file; the environment's entry is still what is read
+    // first, and both show in the list, each with its store.
+    let stored = home.entry(&api.domain()).unwrap();
+    assert_eq!(stored["repo_tokens"][0]["token"], "tok-new");
+    let out = home.cmd(&["token", "list", "--json"]).output().unwrap();
+    let rows: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(rows[0]["token"], "tok-env");
+    assert_eq!(rows[0]["source"], "environment");
+    assert!(
+        rows[0]["storage"]
+            .as_str()
+            .unwrap()
+            .contains("ANACONDA_AUTH_KEYRING")
+    );
+    assert_eq!(rows[1]["token"], "tok-new");
+    assert_eq!(rows[1]["source"], "keyring");
+}

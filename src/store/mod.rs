@@ -31,8 +31,12 @@ pub trait Backend {
         change: &mut dyn FnMut(Option<&str>) -> Result<Change>,
     ) -> Result<()>;
     /// Moves an entry to another user name after `rewrite`; whether there was one.
-    fn rename(&self, from: &str, to: &str, rewrite: &dyn Fn(&str) -> Result<String>)
-    -> Result<bool>;
+    fn rename(
+        &self,
+        from: &str,
+        to: &str,
+        rewrite: &dyn Fn(&str) -> Result<String>,
+    ) -> Result<bool>;
     /// Where the entries are, for `list` and messages.
     fn describe(&self) -> String;
 }
