@@ -39,9 +39,7 @@ fn assert_nothing_stored(home: &Home) {
 fn one_business_org_is_selected_issued_validated_stored_and_configured() {
     let (home, api) = setup();
     api.acme();
-    api.current_token("acme", None);
-    api.issue("acme", TOKEN, EXPIRES);
-    api.repo_accepts(TOKEN);
+    api.will_issue("acme", TOKEN, EXPIRES);
 
     let out = home.cmd(&["token", "install", "--yes"]).output().unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
@@ -102,9 +100,7 @@ fn several_orgs_with_org_flag() {
         (ACME_ID, "acme", "Acme", "commercial_subscription"),
         (BETA_ID, "beta", "Beta", "security_subscription"),
     ]);
-    api.current_token("beta", None);
-    api.issue("beta", TOKEN, EXPIRES);
-    api.repo_accepts(TOKEN);
+    api.will_issue("beta", TOKEN, EXPIRES);
     home.cmd(&["token", "install", "-o", "beta", "-y"])
         .assert()
         .success();
@@ -355,9 +351,7 @@ fn api_key_stored_by_login_is_used_and_kept() {
         &json!({"domain": api.domain(), "api_key": API_KEY, "repo_tokens": [], "version": 2}),
     );
     api.acme();
-    api.current_token("acme", None);
-    api.issue("acme", TOKEN, EXPIRES);
-    api.repo_accepts(TOKEN);
+    api.will_issue("acme", TOKEN, EXPIRES);
     home.cmd(&["token", "install", "-y"]).assert().success();
     let entry = home.entry(&api.domain()).unwrap();
     assert_eq!(entry["api_key"], API_KEY);
@@ -395,9 +389,7 @@ fn server_errors_on_each_endpoint() {
         let (home, api) = setup();
         api.fail(verb, failing, 500);
         api.acme();
-        api.current_token("acme", None);
-        api.issue("acme", TOKEN, EXPIRES);
-        api.repo_accepts(TOKEN);
+        api.will_issue("acme", TOKEN, EXPIRES);
         let out = home.cmd(&["token", "install", "-y"]).output().unwrap();
         assert_eq!(out.status.code(), Some(1), "{verb} {failing}");
         let err = stderr(&out);
@@ -471,9 +463,7 @@ fn unreachable_host() {
 fn verbose_log_redacts_token_and_key() {
     let (home, api) = setup();
     api.acme();
-    api.current_token("acme", None);
-    api.issue("acme", TOKEN, EXPIRES);
-    api.repo_accepts(TOKEN);
+    api.will_issue("acme", TOKEN, EXPIRES);
     let out = home
         .cmd(&["-v", "token", "install", "-y", "--no-set-default-channels"])
         .output()
@@ -492,9 +482,7 @@ fn requests_carry_the_documented_headers() {
     let (mut home, api) = setup();
     home.set("ANACONDA_AUTH_EXTRA_HEADERS", r#"{"X-Site": "ours"}"#);
     api.acme();
-    api.current_token("acme", None);
-    api.issue("acme", TOKEN, EXPIRES);
-    api.repo_accepts(TOKEN);
+    api.will_issue("acme", TOKEN, EXPIRES);
     home.cmd(&["token", "install", "-y", "--no-set-default-channels"])
         .assert()
         .success();
@@ -549,9 +537,7 @@ fn nothing_is_issued_when_a_later_step_is_bound_to_fail() {
     for (file, content) in [(".anaconda/keyring", "{not json"), (".condarc", "a: [b\n")] {
         let (home, api) = setup();
         api.acme();
-        api.current_token("acme", None);
-        api.issue("acme", TOKEN, EXPIRES);
-        api.repo_accepts(TOKEN);
+        api.will_issue("acme", TOKEN, EXPIRES);
         let path = home.path().join(file);
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
         std::fs::write(&path, content).unwrap();
@@ -573,9 +559,7 @@ fn nothing_is_issued_when_a_later_step_is_bound_to_fail() {
 #[test]
 fn organization_names_with_dashes_and_dots_are_sent_as_they_are() {
     let (home, api) = setup();
-    api.current_token("my-org.x", None);
-    api.issue("my-org.x", TOKEN, EXPIRES);
-    api.repo_accepts(TOKEN);
+    api.will_issue("my-org.x", TOKEN, EXPIRES);
     home.cmd(&[
         "token",
         "install",
@@ -632,9 +616,7 @@ fn no_question_means_stdin_is_never_read() {
 fn no_temporary_files_are_left_behind() {
     let (home, api) = setup();
     api.acme();
-    api.current_token("acme", None);
-    api.issue("acme", TOKEN, EXPIRES);
-    api.repo_accepts(TOKEN);
+    api.will_issue("acme", TOKEN, EXPIRES);
     home.cmd(&["token", "install", "-y"]).assert().success();
     home.cmd(&["token", "config", "--force"]).assert().success();
     home.cmd(&["token", "uninstall", "--all"])

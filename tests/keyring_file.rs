@@ -174,9 +174,7 @@ fn entries_from_the_environment_are_read_first_and_never_written() {
     );
     // The API key comes from the environment's entry.
     api.acme();
-    api.current_token("acme", None);
-    api.issue("acme", "tok-new", "2027-01-01T00:00:00Z");
-    api.repo_accepts("tok-new");
+    api.will_issue("acme", "tok-new", "2027-01-01T00:00:00Z");
     home.cmd(&["token", "install", "-y", "--no-set-default-channels"])
         .assert()
         .success();

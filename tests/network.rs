@@ -165,9 +165,7 @@ fn verification_off_is_warned_about_once() {
         .set("ANACONDA_AUTH_SSL_VERIFY", "false")
         .set("CONDA_SSL_VERIFY", "0");
     api.acme();
-    api.current_token("acme", None);
-    api.issue("acme", "tok-1", "2027-01-01T00:00:00Z");
-    api.repo_accepts("tok-1");
+    api.will_issue("acme", "tok-1", "2027-01-01T00:00:00Z");
     let out = home
         .cmd(&["token", "install", "-y", "--no-set-default-channels"])
         .output()

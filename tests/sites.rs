@@ -25,9 +25,7 @@ fn at_selects_the_site_by_name_or_domain() {
     home.set("CONDA_TOKEN_REPO_URL", api.repo_url());
     config(&home, &two_sites(&api));
     api.acme();
-    api.current_token("acme", None);
-    api.issue("acme", "tok-site", "2027-01-01T00:00:00Z");
-    api.repo_accepts("tok-site");
+    api.will_issue("acme", "tok-site", "2027-01-01T00:00:00Z");
     home.cmd(&[
         "--at",
         "local",
@@ -104,9 +102,7 @@ fn secret_files_and_deprecated_table() {
         &format!("[plugin.cloud]\ndomain = \"{}\"\n", api.uri()),
     );
     api.acme();
-    api.current_token("acme", None);
-    api.issue("acme", "tok-s", "2027-01-01T00:00:00Z");
-    api.repo_accepts("tok-s");
+    api.will_issue("acme", "tok-s", "2027-01-01T00:00:00Z");
     home.cmd(&["token", "install", "-y", "--no-set-default-channels"])
         .assert()
         .success()

@@ -302,6 +302,14 @@ impl Api {
         );
     }
 
+    /// The organization has no token yet; the service issues `token`, which the repository
+    /// accepts: the happy path of `install`.
+    pub fn will_issue(&self, org: &str, token: &str, expires: &str) {
+        self.current_token(org, None);
+        self.issue(org, token, expires);
+        self.repo_accepts(token);
+    }
+
     /// The repository accepts `token` (HEAD …/t/<token>/repo/main/noarch/repodata.json).
     pub fn repo_accepts(&self, token: &str) {
         self.repo_answers(token, 200);
