@@ -69,19 +69,24 @@ impl Backend for FileStore {
 }
 
 /// The OS keyring, opened on first use: a command that never touches the entry never waits on
-/// D-Bus.
+/// D-Bus. A failed open is remembered, so an unreachable keyring costs one timeout per run.
 #[derive(Default)]
 struct LazySystemStore {
-    store: OnceCell<system::SystemStore>,
+    store: OnceCell<std::result::Result<system::SystemStore, (String, Option<String>)>>,
 }
 
 impl LazySystemStore {
     fn open(&self) -> Result<&system::SystemStore> {
-        if let Some(store) = self.store.get() {
-            return Ok(store);
+        let opened = self
+            .store
+            .get_or_init(|| system::SystemStore::open().map_err(|e| (e.to_string(), e.hint())));
+        match opened {
+            Ok(store) => Ok(store),
+            Err((message, hint)) => Err(Error::Message {
+                message: message.clone(),
+                hint: hint.clone(),
+            }),
         }
-        let store = system::SystemStore::open()?;
-        Ok(self.store.get_or_init(|| store))
     }
 }
 

@@ -63,6 +63,28 @@ impl Home {
         Command::from_std(self.std_cmd(args))
     }
 
+    /// Passes this test process's D-Bus session (the Secret Service) on to the binary, and keeps
+    /// tokens in the OS keyring. `false` (and a note on stderr) when there is no session bus to
+    /// pass; with `ANACONDA_TOKEN_TEST_REQUIRE_KEYRING` set (CI) that is a failure instead.
+    pub fn with_system_keyring(&mut self) -> bool {
+        let Ok(bus) = std::env::var("DBUS_SESSION_BUS_ADDRESS") else {
+            assert!(
+                std::env::var_os("ANACONDA_TOKEN_TEST_REQUIRE_KEYRING").is_none(),
+                "no D-Bus session bus, and ANACONDA_TOKEN_TEST_REQUIRE_KEYRING is set"
+            );
+            eprintln!("skipped: DBUS_SESSION_BUS_ADDRESS is not set (bash .ci/run sets up one)");
+            return false;
+        };
+        self.set("DBUS_SESSION_BUS_ADDRESS", bus)
+            .set("ANACONDA_AUTH_PREFERRED_TOKEN_STORAGE", "system");
+        true
+    }
+
+    /// The environment the binary gets, for running other programs (the Python tool) alike.
+    pub fn env(&self) -> &[(String, String)] {
+        &self.env
+    }
+
     /// The legacy `conda-token` binary, in this HOME.
     pub fn conda_token(&self, args: &[&str]) -> Command {
         let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin!("conda-token"));
@@ -152,6 +174,9 @@ impl Home {
     /// The decoded keyring entry for `domain`, if any.
     pub fn entry(&self, domain: &str) -> Option<Value> {
         let text = std::fs::read_to_string(self.keyring_path()).ok()?;
+        if text.trim().is_empty() {
+            return None;
+        }
         let file: Value = serde_json::from_str(&text).expect("keyring file is JSON");
         let secret = file["Anaconda Cloud"][domain].as_str()?;
         Some(decode_entry(secret))
