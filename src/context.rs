@@ -107,8 +107,9 @@ impl Context {
         Ok(cell.get().expect("set above"))
     }
 
-    /// `ANACONDA_AUTH_API_KEY` / `[plugin.auth] api_key`, else the key stored by `login`.
-    fn api_key(&self) -> Result<&Secret> {
+    /// `ANACONDA_AUTH_API_KEY` / `[plugin.auth] api_key`, else the key stored by `login`;
+    /// an expired key is an error (it is never sent).
+    pub fn api_key(&self) -> Result<&Secret> {
         if let Some(key) = self.api_key.get() {
             return Ok(key);
         }

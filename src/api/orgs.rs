@@ -87,10 +87,19 @@ impl Api<'_> {
     }
 
     pub fn account(&self) -> Result<Account> {
+        parse("/api/account", &self.account_response()?)
+    }
+
+    /// The account as the service describes it, every field kept (for `whoami`).
+    pub fn account_json(&self) -> Result<serde_json::Value> {
+        parse("/api/account", &self.account_response()?)
+    }
+
+    fn account_response(&self) -> Result<Response> {
         let path = "/api/account";
         let response = self.call(Method::GET, path, None)?;
         self.expect_ok(Method::GET, path, &response, None)?;
-        parse(path, &response)
+        Ok(response)
     }
 
     /// The organizations with a business subscription (a product code without `starter`).

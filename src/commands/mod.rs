@@ -1,5 +1,6 @@
 //! One file per command; each has `run(ctx, args) -> Result<()>` that reads like the spec's steps.
 
+pub mod auth;
 pub mod completion;
 pub mod config;
 pub mod install;
@@ -29,9 +30,9 @@ pub fn run(ctx: &mut Context, command: &Command) -> Result<()> {
         Command::Completion(args) => completion::completion(ctx, args),
         Command::Man => completion::man(ctx),
         Command::Login(_) | Command::Auth(AuthCommand::Login(_)) => not_yet("anaconda login"),
-        Command::Logout | Command::Auth(AuthCommand::Logout) => not_yet("anaconda logout"),
-        Command::Whoami | Command::Auth(AuthCommand::Whoami) => not_yet("anaconda whoami"),
-        Command::Auth(AuthCommand::ApiKey) => not_yet("anaconda auth api-key"),
+        Command::Logout | Command::Auth(AuthCommand::Logout) => auth::logout(ctx),
+        Command::Whoami | Command::Auth(AuthCommand::Whoami) => auth::whoami(ctx),
+        Command::Auth(AuthCommand::ApiKey) => auth::api_key(ctx),
     }
 }
 
