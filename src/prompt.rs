@@ -11,7 +11,8 @@ use crate::output::Printer;
 
 pub trait Prompter {
     /// `question [y/n] (n): ` — `y`/`yes` or `n`/`no` in any case, empty is no, others re-ask.
-    fn confirm(&mut self, question: &str) -> Result<bool>;
+    /// At end of input, fails naming `flag`, the option that answers the question ahead.
+    fn confirm(&mut self, question: &str, flag: &'static str) -> Result<bool>;
     /// A secret (a token): hidden input on a terminal, else one line from stdin. Trimmed.
     fn secret(&mut self, prompt: &str) -> Result<String>;
     /// An arrow-key list; returns the index chosen. Without a terminal, fails with `no_terminal`
@@ -36,7 +37,7 @@ impl StdPrompter {
 }
 
 impl Prompter for StdPrompter {
-    fn confirm(&mut self, question: &str) -> Result<bool> {
+    fn confirm(&mut self, question: &str, flag: &'static str) -> Result<bool> {
         let stdin = std::io::stdin();
         let mut lines = stdin.lock();
         loop {
@@ -49,7 +50,7 @@ impl Prompter for StdPrompter {
                 self.printer.note("");
                 return Err(Error::NeedsFlag {
                     message: format!("Aborted: no answer to {question:?} (end of input)."),
-                    flag: "--yes",
+                    flag,
                 });
             }
             match answer.trim().to_ascii_lowercase().as_str() {

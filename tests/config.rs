@@ -37,12 +37,12 @@ fn declining_writes_nothing_and_exits_zero() {
         .assert()
         .success();
     assert!(!home.condarc_path().exists());
-    // End of input is not a yes either: it aborts naming --force's twin, --yes / --force.
+    // End of input is not a yes either: it aborts at once, naming the flag that answers it.
     home.cmd(&["token", "config"])
         .write_stdin("")
         .assert()
         .code(1)
-        .stderr(predicate::str::contains("--yes"));
+        .stderr(predicate::str::contains("Pass --force to answer it."));
     assert!(!home.condarc_path().exists());
 }
 

@@ -223,6 +223,21 @@ fn conda_token_set_signature_verification_off_by_default() {
 }
 
 #[test]
+fn end_of_input_names_each_command_s_own_flag() {
+    let (home, _api) = setup();
+    home.conda_token(&["set", TOKEN])
+        .write_stdin("")
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("--force-config-condarc"));
+    home.cmd(&["token", "set", TOKEN])
+        .write_stdin("")
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("--no-set-default-channels"));
+}
+
+#[test]
 fn conda_token_validation_failure() {
     let (home, _api) = setup();
     home.conda_token(&["set", "bad-token", "--force-config-condarc"])

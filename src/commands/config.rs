@@ -9,13 +9,19 @@ use crate::error::Result;
 
 pub fn run(ctx: &mut Context, args: &ConfigArgs) -> Result<()> {
     let path = ctx.settings.user_condarc.clone();
-    configure(ctx, &path, args.force, &[])?;
+    configure(ctx, &path, args.force, &[], "--force")?;
     Ok(())
 }
 
 /// The `config` flow on the `.condarc` at `path`. Returns whether conda is configured now
-/// (`false` when the user declined).
-pub fn configure(ctx: &mut Context, path: &Path, force: bool, archive: &[String]) -> Result<bool> {
+/// (`false` when the user declined). `flag` is the option that answers the question ahead.
+pub fn configure(
+    ctx: &mut Context,
+    path: &Path,
+    force: bool,
+    archive: &[String],
+    flag: &'static str,
+) -> Result<bool> {
     ctx.printer.line(&format!(
         "Configuring your {} file",
         ctx.printer.accent(".condarc")
@@ -41,7 +47,7 @@ pub fn configure(ctx: &mut Context, path: &Path, force: bool, archive: &[String]
             ctx.printer
                 .line("This action will override the existing default_channels setting.");
         }
-        if !ctx.prompter.confirm("Proceed?")? {
+        if !ctx.prompter.confirm("Proceed?", flag)? {
             return Ok(false);
         }
     }

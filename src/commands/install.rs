@@ -55,7 +55,7 @@ pub fn preflight(ctx: &Context, configure_condarc: bool) -> Result<()> {
 pub fn finish(ctx: &mut Context, set_default_channels: bool, yes: bool) -> Result<()> {
     let configured = set_default_channels && {
         let path = ctx.settings.user_condarc.clone();
-        config::configure(ctx, &path, yes, &[])?
+        config::configure(ctx, &path, yes, &[], "--yes")?
     };
     cache::clean_index_cache(ctx.settings.conda_exe.as_deref(), &ctx.printer);
     print_success(ctx, configured);
@@ -140,7 +140,7 @@ pub fn issue(
             "Reissuing a new token will revoke and deactivate any existing token access. This \
              action can't be undone.",
         );
-        if !ctx.prompter.confirm("Proceed?")? {
+        if !ctx.prompter.confirm("Proceed?", "--yes")? {
             return Err(Error::Aborted);
         }
     }

@@ -21,6 +21,8 @@ struct SetOptions {
     signature_verification: bool,
     force: bool,
     set_default_channels: bool,
+    /// The option that answers the `.condarc` question ahead.
+    answer_flag: &'static str,
 }
 
 /// `anaconda token set TOKEN [-o ORG] [-f F | -e | -s]`.
@@ -40,6 +42,7 @@ pub fn set(ctx: &mut Context, args: &SetArgs) -> Result<()> {
     );
     let options = SetOptions {
         set_default_channels: args.channels.enabled(),
+        answer_flag: "--no-set-default-channels",
         ..Default::default()
     };
     apply_set(ctx, &token, &location.path(&ctx.settings)?, &options)?;
@@ -88,6 +91,7 @@ pub fn conda_token_set(ctx: &mut Context, args: &CondaTokenSetArgs) -> Result<()
         signature_verification: args.enable_signature_verification,
         force: args.force_config_condarc,
         set_default_channels: true,
+        answer_flag: "--force-config-condarc",
     };
     let path = conda_token_location(&args.location).path(&ctx.settings)?;
     apply_set(ctx, &token, &path, &options)?;
@@ -137,7 +141,13 @@ fn apply_set(ctx: &mut Context, token: &Secret, path: &Path, options: &SetOption
         Ok(())
     })?;
     if options.set_default_channels {
-        config::configure(ctx, path, options.force, &options.archive)?;
+        config::configure(
+            ctx,
+            path,
+            options.force,
+            &options.archive,
+            options.answer_flag,
+        )?;
     }
     cache::clean_index_cache(ctx.settings.conda_exe.as_deref(), &ctx.printer);
     Ok(())
