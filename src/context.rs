@@ -57,15 +57,20 @@ impl Context {
     /// The organization API, authenticated with the configured or stored API key.
     pub fn api(&self) -> Result<Api<'_>> {
         let key = self.api_key()?;
-        let http = self.http(&self.api_http, || {
-            self.client(&self.api_network()?, self.settings.extra_headers.clone())
-        })?;
+        let http = self.api_http()?;
         Ok(Api {
             http,
             base: &self.settings.api_base,
             key,
             printer: &self.printer,
             login_help: self.settings.login_help(),
+        })
+    }
+
+    /// The client for the API and the auth domain (no key needed to build it).
+    pub fn api_http(&self) -> Result<&Http> {
+        self.http(&self.api_http, || {
+            self.client(&self.api_network()?, self.settings.extra_headers.clone())
         })
     }
 

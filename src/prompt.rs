@@ -13,6 +13,9 @@ pub trait Prompter {
     /// `question [y/n] (n): ` — `y`/`yes` or `n`/`no` in any case, empty is no, others re-ask.
     /// At end of input, fails naming `flag`, the option that answers the question ahead.
     fn confirm(&mut self, question: &str, flag: &'static str) -> Result<bool>;
+    /// Opens `url` in the user's browser when there is someone at a terminal to use it; a
+    /// failure is not an error (the URL is printed anyway).
+    fn open_url(&self, url: &str);
     /// A secret (a token): hidden input on a terminal, else one line from stdin. Trimmed.
     fn secret(&mut self, prompt: &str) -> Result<String>;
     /// An arrow-key list; returns the index chosen. Without a terminal, fails with `no_terminal`
@@ -58,6 +61,30 @@ impl Prompter for StdPrompter {
                 "n" | "no" | "" => return Ok(false),
                 _ => self.printer.note("Please enter Y or N"),
             }
+        }
+    }
+
+    fn open_url(&self, url: &str) {
+        if !self.interactive {
+            return;
+        }
+        // The platforms' own openers; no crate needed for one detached spawn.
+        let (program, args): (&str, Vec<&str>) = if cfg!(target_os = "macos") {
+            ("open", vec![url])
+        } else if cfg!(windows) {
+            ("cmd", vec!["/C", "start", "", url])
+        } else {
+            ("xdg-open", vec![url])
+        };
+        let opened = std::process::Command::new(program)
+            .args(args)
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn();
+        if opened.is_err() {
+            self.printer
+                .debug(&format!("could not start {program} to open the browser"));
         }
     }
 

@@ -56,6 +56,8 @@ pub struct Request<'a> {
     pub url: String,
     pub bearer: Option<&'a Secret>,
     pub json: Option<serde_json::Value>,
+    /// An `application/x-www-form-urlencoded` body (OAuth).
+    pub form: Option<Vec<(&'static str, String)>>,
 }
 
 impl<'a> Request<'a> {
@@ -65,6 +67,7 @@ impl<'a> Request<'a> {
             url: url.into(),
             bearer: None,
             json: None,
+            form: None,
         }
     }
 }
@@ -160,6 +163,9 @@ impl Http {
         }
         if let Some(json) = &request.json {
             builder = builder.json(json);
+        }
+        if let Some(form) = &request.form {
+            builder = builder.form(form);
         }
         // Headers are never logged, so the bearer value cannot reach the log.
         builder

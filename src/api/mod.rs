@@ -1,6 +1,7 @@
 //! The HTTP side: the client, the organization API, and the repository check (`api.md`).
 
 pub mod client;
+pub mod oauth;
 pub mod orgs;
 pub mod repo;
 

@@ -185,10 +185,9 @@ impl Api<'_> {
         json: Option<serde_json::Value>,
     ) -> Result<Response> {
         let request = Request {
-            method,
-            url: format!("{}{path}", self.base),
             bearer: Some(self.key),
             json,
+            ..Request::new(method, format!("{}{path}", self.base))
         };
         self.http.send(&request, self.printer)
     }

@@ -6,6 +6,7 @@ pub mod config;
 pub mod install;
 pub mod legacy;
 pub mod list;
+pub mod login;
 pub mod organization;
 pub mod reissue;
 pub mod sync;
@@ -13,7 +14,7 @@ pub mod uninstall;
 
 use crate::cli::{AuthCommand, Command, CondaTokenCommand, TokenCommand};
 use crate::context::Context;
-use crate::error::{Error, Result};
+use crate::error::Result;
 
 pub fn run(ctx: &mut Context, command: &Command) -> Result<()> {
     match command {
@@ -29,7 +30,7 @@ pub fn run(ctx: &mut Context, command: &Command) -> Result<()> {
         },
         Command::Completion(args) => completion::completion(ctx, args),
         Command::Man => completion::man(ctx),
-        Command::Login(_) | Command::Auth(AuthCommand::Login(_)) => not_yet("anaconda login"),
+        Command::Login(args) | Command::Auth(AuthCommand::Login(args)) => login::run(ctx, args),
         Command::Logout | Command::Auth(AuthCommand::Logout) => auth::logout(ctx),
         Command::Whoami | Command::Auth(AuthCommand::Whoami) => auth::whoami(ctx),
         Command::Auth(AuthCommand::ApiKey) => auth::api_key(ctx),
@@ -43,11 +44,4 @@ pub fn run_conda_token(ctx: &mut Context, command: &CondaTokenCommand) -> Result
         CondaTokenCommand::Set(args) => legacy::conda_token_set(ctx, args),
         CondaTokenCommand::Remove(location) => legacy::conda_token_remove(ctx, location),
     }
-}
-
-fn not_yet(command: &str) -> Result<()> {
-    Err(Error::with_hint(
-        format!("`{command}` is not implemented yet in this version."),
-        "Use the Python tool (pip install anaconda-auth) for it meanwhile; both share the same files.",
-    ))
 }

@@ -18,6 +18,8 @@ pub use values::{SslVerify, expand_path, is_loopback, normalize_domain, normaliz
 
 pub const DEFAULT_DOMAIN: &str = "anaconda.com";
 pub const DEFAULT_REPO_URL: &str = "https://repo.anaconda.cloud/repo/";
+/// The Python tool's OAuth client, so that logins look the same to the service.
+pub const DEFAULT_CLIENT_ID: &str = "b4ad7f1d-c784-46b5-a9fe-106e50441f5a";
 
 /// The resolved settings a command runs with.
 #[derive(Debug, Clone)]
@@ -26,6 +28,13 @@ pub struct Settings {
     pub domain: String,
     /// `https://{domain}` (or `http://` for loopback hosts).
     pub api_base: String,
+    /// Where OAuth discovery and API-key exchange happen (`auth_domain_override`, else the
+    /// domain), as a base URL.
+    pub auth_base: String,
+    /// The OAuth client of `login`.
+    pub client_id: String,
+    /// `use_device_flow`: `login` supports only the device flow.
+    pub use_device_flow: bool,
     /// An API key from the environment or config (read-only source).
     pub api_key: Option<Secret>,
     pub keyring_path: PathBuf,
@@ -104,6 +113,17 @@ impl Settings {
             None => DEFAULT_DOMAIN.to_string(),
         };
         let api_base = base_url_for(&domain, sources.string("domain")?.as_deref());
+        let auth_base = match sources.string("auth_domain_override")? {
+            Some(d) => base_url_for(
+                &normalize_domain(&d).map_err(|e| sources.invalid("auth_domain_override", &e))?,
+                Some(&d),
+            ),
+            None => api_base.clone(),
+        };
+        let client_id = sources
+            .string("client_id")?
+            .unwrap_or_else(|| DEFAULT_CLIENT_ID.to_string());
+        let use_device_flow = sources.boolean("use_device_flow")?.unwrap_or(true);
         let api_key = sources.string("api_key")?.map(Secret::new);
         let keyring_path = sources
             .string("keyring_path")?
@@ -163,6 +183,9 @@ impl Settings {
         Ok(Settings {
             domain,
             api_base,
+            auth_base,
+            client_id,
+            use_device_flow,
             api_key,
             keyring_path,
             ssl_verify,

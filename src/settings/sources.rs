@@ -131,6 +131,20 @@ impl Sources {
         }
     }
 
+    /// A TOML boolean, or `true/false/1/0/yes/no` in a variable or secret file.
+    pub fn boolean(&self, key: &str) -> Result<Option<bool>> {
+        match self.raw(key).map(|r| &r.value) {
+            None => Ok(None),
+            Some(toml::Value::Boolean(b)) => Ok(Some(*b)),
+            Some(toml::Value::String(s)) => match SslVerify::parse(s) {
+                SslVerify::Yes => Ok(Some(true)),
+                SslVerify::No => Ok(Some(false)),
+                _ => Err(self.invalid(key, "expected true or false")),
+            },
+            Some(_) => Err(self.invalid(key, "expected true or false")),
+        }
+    }
+
     pub fn ssl_verify(&self, key: &str) -> Result<Option<SslVerify>> {
         match self.raw(key).map(|r| &r.value) {
             None => Ok(None),

@@ -1,0 +1,181 @@
+//! `anaconda login`: the device flow against a mock auth server, and what is stored.
+
+mod common;
+
+use common::*;
+use predicates::prelude::*;
+use serde_json::json;
+use wiremock::matchers::{body_json, body_string_contains, header, method, path};
+use wiremock::{Mock, ResponseTemplate};
+
+const ACCESS: &str = "access-token-1";
+const NEW_KEY: &str = "new-api-key";
+
+/// Discovery, device code, and a token endpoint that says "pending" `pending` times first.
+fn auth_server(api: &Api, pending: u64) {
+    let base = api.uri();
+    api.mount(
+        Mock::given(method("GET"))
+            .and(path("/.well-known/openid-configuration"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+                "authorization_endpoint": format!("{base}/authorize"),
+                "token_endpoint": format!("{base}/token"),
+                "device_authorization_endpoint": format!("{base}/device"),
+            }))),
+    );
+    api.mount(
+        Mock::given(method("POST"))
+            .and(path("/device"))
+            .and(body_string_contains(
+                "client_id=b4ad7f1d-c784-46b5-a9fe-106e50441f5a",
+            ))
+            .and(body_string_contains("scope=openid"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+                "device_code": "dev-code-1", "user_code": "ABCD-EFGH",
+                "verification_uri": "https://example.test/activate",
+                "verification_uri_complete": "https://example.test/activate?code=ABCD-EFGH",
+                "expires_in": 60, "interval": 1,
+            }))),
+    );
+    if pending > 0 {
+        api.mount(
+            Mock::given(method("POST"))
+                .and(path("/token"))
+                .respond_with(
+                    ResponseTemplate::new(400)
+                        .set_body_json(json!({"error": "authorization_pending"})),
+                )
+                .up_to_n_times(pending),
+        );
+    }
+    api.mount(
+        Mock::given(method("POST"))
+            .and(path("/token"))
+            .and(body_string_contains("device_code=dev-code-1"))
+            .and(body_string_contains(
+                "grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Adevice_code",
+            ))
+            .respond_with(
+                ResponseTemplate::new(200).set_body_json(json!({"access_token": ACCESS})),
+            ),
+    );
+}
+
+fn api_key_endpoint(api: &Api, p: &str, status: u16) {
+    let version = env!("CARGO_PKG_VERSION");
+    api.mount(
+        Mock::given(method("POST"))
+            .and(path(p))
+            .and(header("authorization", format!("Bearer {ACCESS}").as_str()))
+            .and(body_json(json!({
+                "scopes": ["cloud:read", "cloud:write", "repo:read"],
+                "tags": [format!("anaconda-token/v{version}")],
+            })))
+            .respond_with(ResponseTemplate::new(status).set_body_json(json!({"api_key": NEW_KEY}))),
+    );
+}
+
+#[test]
+fn device_flow_stores_the_api_key_and_keeps_repo_tokens() {
+    let api = Api::start();
+    let mut home = Home::new();
+    home.with_api(&api);
+    home.write_entry(
+        &api.domain(),
+        &json!({"domain": api.domain(), "repo_tokens": [{"token": "tok-a", "org_name": "acme"}], "version": 2}),
+    );
+    auth_server(&api, 1);
+    api_key_endpoint(&api, "/api/auth/api-keys", 201);
+    let out = home.cmd(&["login"]).write_stdin("").output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("https://example.test/activate") && err.contains("ABCD-EFGH"),
+        "{err}"
+    );
+    assert!(
+        stdout(&out).contains("Successfully logged in"),
+        "{}",
+        stdout(&out)
+    );
+    assert!(!err.contains(ACCESS) && !stdout(&out).contains(NEW_KEY));
+    let entry = home.entry(&api.domain()).unwrap();
+    assert_eq!(entry["api_key"], NEW_KEY);
+    assert_eq!(entry["repo_tokens"][0]["token"], "tok-a");
+    let polls = api.requests().iter().filter(|(_, p)| p == "/token").count();
+    assert_eq!(polls, 2, "one pending answer, then the token");
+}
+
+#[test]
+fn api_key_falls_back_to_the_api_domain_endpoint() {
+    let api = Api::start();
+    let mut home = Home::new();
+    home.with_api(&api);
+    auth_server(&api, 0);
+    api_key_endpoint(&api, "/api/auth/api-keys", 404);
+    api_key_endpoint(&api, "/api/iam/api-keys", 201);
+    home.cmd(&["auth", "login"]).assert().success();
+    assert_eq!(home.entry(&api.domain()).unwrap()["api_key"], NEW_KEY);
+}
+
+#[test]
+fn denied_and_unsupported() {
+    let api = Api::start();
+    let mut home = Home::new();
+    home.with_api(&api);
+    // No device endpoint announced.
+    api.mount(
+        Mock::given(method("GET"))
+            .and(path("/.well-known/openid-configuration"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(json!({"token_endpoint": "x"}))),
+    );
+    home.cmd(&["login"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains(
+            "does not support the device login flow",
+        ));
+
+    let api = Api::start();
+    home.with_api(&api);
+    auth_server(&api, 0);
+    api.mount(
+        Mock::given(method("POST"))
+            .and(path("/token"))
+            .respond_with(
+                ResponseTemplate::new(400).set_body_json(json!({"error": "access_denied"})),
+            )
+            .with_priority(1),
+    );
+    home.cmd(&["login"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("denied"));
+    assert!(home.entry(&api.domain()).is_none());
+}
+
+#[test]
+fn already_logged_in_asks_first() {
+    let api = Api::start();
+    let mut home = Home::new();
+    home.with_api(&api);
+    home.write_entry(
+        &api.domain(),
+        &json!({"domain": api.domain(), "api_key": "old-key", "repo_tokens": [], "version": 2}),
+    );
+    home.cmd(&["login"])
+        .write_stdin("n\n")
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("already logged in"));
+    assert!(api.requests().is_empty());
+    home.cmd(&["login"])
+        .write_stdin("")
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("--force"));
+    auth_server(&api, 0);
+    api_key_endpoint(&api, "/api/auth/api-keys", 201);
+    home.cmd(&["login", "--force"]).assert().success();
+    assert_eq!(home.entry(&api.domain()).unwrap()["api_key"], NEW_KEY);
+}
