@@ -34,7 +34,7 @@ impl Context {
         for warning in &settings.warnings {
             printer.warn(warning);
         }
-        let store = TokenStore::from_settings(&settings);
+        let store = TokenStore::from_settings(&settings, printer.clone());
         Context {
             settings,
             printer,

@@ -47,6 +47,11 @@ pub enum Error {
         tls: bool,
     },
 
+    /// A store that cannot be reached at all (no D-Bus session, no Secret Service): reads may
+    /// fall back to another store, writes fail.
+    #[error("{message}")]
+    Unreachable { message: String, hint: String },
+
     /// A 2xx answer we cannot use (missing fields, not JSON).
     #[error("Unexpected answer from {endpoint}: {detail}")]
     BadAnswer { endpoint: String, detail: String },
@@ -147,6 +152,7 @@ impl Error {
                 "Fix or move the file, then try again; it was left unchanged.".into()
             })),
             Error::Message { hint, .. } => hint.clone(),
+            Error::Unreachable { hint, .. } => Some(hint.clone()),
             Error::Usage(_) | Error::Aborted | Error::Io { .. } | Error::BadAnswer { .. } => None,
         }
     }

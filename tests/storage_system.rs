@@ -229,3 +229,60 @@ fn the_python_tool_and_ours_share_the_os_keyring_entry() {
     // no entry went into it.
     assert!(home.entry(&domain).is_none(), "an entry went to the file");
 }
+
+#[test]
+fn a_file_entry_behind_an_os_keyring_entry_is_not_in_effect() {
+    let Some((home, api, store)) = setup() else {
+        return;
+    };
+    let _cleanup = Cleanup(&store, api.domain());
+    let entry = |token: &str| json!({"domain": api.domain(), "repo_tokens": [{"token": token, "org_name": "acme"}], "version": 2});
+    store
+        .set(SERVICE, &api.domain(), &encode_entry(&entry("tok-sys")))
+        .unwrap();
+    home.write_entry(&api.domain(), &entry("tok-file"));
+    let out = home.cmd(&["token", "list", "--json"]).output().unwrap();
+    let rows: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let tokens: Vec<&str> = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["source"] == "keyring")
+        .map(|r| r["token"].as_str().unwrap())
+        .collect();
+    assert_eq!(tokens, ["tok-sys"]);
+    home.cmd(&["token", "uninstall", "-o", "acme"])
+        .assert()
+        .success();
+    home.cmd(&["token", "uninstall", "-o", "acme"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("No token is installed"));
+    // A corrupt file behind an OS-keyring entry is not read, so it does not stop an install.
+    std::fs::write(home.keyring_path(), "{corrupt").unwrap();
+    api.repo_accepts("tok-2");
+    home.install_given("tok-2", "acme").assert().success();
+    assert_eq!(
+        std::fs::read_to_string(home.keyring_path()).unwrap(),
+        "{corrupt"
+    );
+}
+
+#[test]
+fn reading_uses_the_file_when_the_os_keyring_is_unreachable() {
+    let mut home = Home::new();
+    home.set("ANACONDA_AUTH_PREFERRED_TOKEN_STORAGE", "system")
+        .set("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/bus");
+    home.write_entry("anaconda.com", &json!({"domain": "anaconda.com", "repo_tokens": [{"token": "tok-file", "org_name": "acme"}], "version": 2}));
+    home.cmd(&["token", "list"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("tok-file"))
+        .stderr(predicate::str::contains("Reading the keyring file instead"));
+    // Writing is not silently redirected to the file.
+    let before = std::fs::read(home.keyring_path()).unwrap();
+    home.cmd(&["token", "uninstall", "-o", "acme"])
+        .assert()
+        .code(1);
+    assert_eq!(std::fs::read(home.keyring_path()).unwrap(), before);
+}

@@ -43,7 +43,7 @@ pub fn run(ctx: &mut Context, args: &InstallArgs) -> Result<()> {
 /// previous token at once, so nothing after it may fail on something knowable now (an
 /// unreadable keyring file, a bad CA bundle, an invalid `.condarc`).
 pub fn preflight(ctx: &Context, configure_condarc: bool) -> Result<()> {
-    ctx.store.load()?;
+    ctx.store.check()?;
     ctx.repo_client()?;
     if configure_condarc {
         Condarc::load(&ctx.settings.user_condarc)?;

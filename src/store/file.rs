@@ -24,10 +24,6 @@ impl FileStore {
         FileStore { path: path.into() }
     }
 
-    pub fn path(&self) -> &Path {
-        &self.path
-    }
-
     pub fn get(&self, service: &str, user: &str) -> Result<Option<String>> {
         let bytes = fs::read_optional(&self.path).map_err(Error::io("read", &self.path))?;
         let data = parse(&self.path, bytes.as_deref())?;
@@ -64,6 +60,10 @@ impl FileStore {
             let Some(old) = secret_of(data, service, from) else {
                 return Ok((false, false));
             };
+            // Another process may have written the target since the caller looked: keep it.
+            if secret_of(data, service, to).is_some() {
+                return Ok((false, false));
+            }
             let new = rewrite(&old)?;
             apply(data, &self.path, service, to, Change::Set(new))?;
             apply(data, &self.path, service, from, Change::Delete)?;

@@ -14,9 +14,11 @@ pub mod file;
 pub mod system;
 pub mod token_info;
 
-use std::cell::OnceCell;
+use std::cell::{Cell, OnceCell};
+use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
+use crate::output::Printer;
 use crate::settings::{Settings, Storage};
 pub use file::{Change, FileStore};
 pub use token_info::{RepoToken, SERVICE, TokenInfo};
@@ -70,23 +72,36 @@ impl Backend for FileStore {
 
 /// The OS keyring, opened on first use: a command that never touches the entry never waits on
 /// D-Bus. A failed open is remembered, so an unreachable keyring costs one timeout per run.
-#[derive(Default)]
 struct LazySystemStore {
-    store: OnceCell<std::result::Result<system::SystemStore, (String, Option<String>)>>,
+    store: OnceCell<std::result::Result<system::SystemStore, (String, String)>>,
+    /// The keyring file's lock, held for our read-modify-writes of the OS keyring too: it has no
+    /// lock of its own, and two installs at once must not lose a token.
+    lock: PathBuf,
 }
 
 impl LazySystemStore {
+    fn new(keyring_path: &Path) -> Self {
+        LazySystemStore {
+            store: OnceCell::new(),
+            lock: keyring_path.to_path_buf(),
+        }
+    }
+
     fn open(&self) -> Result<&system::SystemStore> {
-        let opened = self
-            .store
-            .get_or_init(|| system::SystemStore::open().map_err(|e| (e.to_string(), e.hint())));
+        let opened = self.store.get_or_init(|| {
+            system::SystemStore::open().map_err(|e| (e.to_string(), e.hint().unwrap_or_default()))
+        });
         match opened {
             Ok(store) => Ok(store),
-            Err((message, hint)) => Err(Error::Message {
+            Err((message, hint)) => Err(Error::Unreachable {
                 message: message.clone(),
                 hint: hint.clone(),
             }),
         }
+    }
+
+    fn locked(&self) -> Result<crate::fs::Lock> {
+        crate::fs::lock(&self.lock).map_err(|e| crate::fs::context("lock", &self.lock)(e).into())
     }
 }
 
@@ -95,13 +110,14 @@ impl Backend for LazySystemStore {
         self.open()?.get(SERVICE, user)
     }
 
-    /// The OS keyring has no lock to hold: read, change, write.
+    /// Read, change, write, under the keyring file's lock.
     fn update(
         &self,
         user: &str,
         change: &mut dyn FnMut(Option<&str>) -> Result<Change>,
     ) -> Result<()> {
         let store = self.open()?;
+        let _lock = self.locked()?;
         let current = store.get(SERVICE, user)?;
         match change(current.as_deref())? {
             Change::Unchanged => Ok(()),
@@ -117,9 +133,13 @@ impl Backend for LazySystemStore {
         rewrite: &dyn Fn(&str) -> Result<String>,
     ) -> Result<bool> {
         let store = self.open()?;
+        let _lock = self.locked()?;
         let Some(old) = store.get(SERVICE, from)? else {
             return Ok(false);
         };
+        if store.get(SERVICE, to)?.is_some() {
+            return Ok(false);
+        }
         store.set(SERVICE, to, &rewrite(&old)?)?;
         store.delete(SERVICE, from)?;
         Ok(true)
@@ -153,15 +173,30 @@ pub struct TokenStore {
     fallback: Option<Box<dyn Backend>>,
     /// The secret `ANACONDA_AUTH_KEYRING` gives for this domain.
     from_environment: Option<String>,
+    printer: Printer,
+    /// The preferred and the fallback store were checked for a legacy entry (once per run).
+    migrated: [Cell<bool>; 2],
+    /// The preferred store could not be read and the fallback was used (said once).
+    warned: Cell<bool>,
+}
+
+/// Which of the two stores.
+#[derive(Clone, Copy)]
+enum Which {
+    Preferred = 0,
+    Fallback = 1,
 }
 
 impl TokenStore {
-    pub fn from_settings(settings: &Settings) -> Self {
+    pub fn from_settings(settings: &Settings, printer: Printer) -> Self {
         let file = Box::new(FileStore::new(&settings.keyring_path));
         let (preferred, fallback): (Box<dyn Backend>, Option<Box<dyn Backend>>) =
             match settings.storage {
                 Storage::File => (file, None),
-                Storage::System => (Box::new(LazySystemStore::default()), Some(file)),
+                Storage::System => (
+                    Box::new(LazySystemStore::new(&settings.keyring_path)),
+                    Some(file),
+                ),
             };
         TokenStore {
             domain: settings.domain.clone(),
@@ -170,6 +205,9 @@ impl TokenStore {
             from_environment: settings
                 .keyring_entry(SERVICE, &settings.domain)
                 .map(str::to_string),
+            printer,
+            migrated: Default::default(),
+            warned: Cell::new(false),
         }
     }
 
@@ -179,15 +217,12 @@ impl TokenStore {
         if let Some(secret) = &self.from_environment {
             return decode_from_environment(secret, &self.domain).map(Some);
         }
-        for store in self.stores() {
-            if let Some(info) = self.read(store)? {
-                return Ok(Some(info));
-            }
-        }
-        Ok(None)
+        Ok(self.stored()?.map(|entry| entry.info))
     }
 
-    /// Every entry for the domain, each with where it is, in reading order.
+    /// The entries for the domain with where each is: `ANACONDA_AUTH_KEYRING`'s, then the one
+    /// the stores give (the preferred store's, else the fallback's: as with the Python tool, a
+    /// file entry behind an OS-keyring entry is not in effect, so it is not shown).
     pub fn entries(&self) -> Result<Vec<StoredEntry>> {
         let mut entries = Vec::new();
         if let Some(secret) = &self.from_environment {
@@ -197,28 +232,28 @@ impl TokenStore {
                 storage: "the environment (ANACONDA_AUTH_KEYRING)".into(),
             });
         }
-        for store in self.stores() {
-            if let Some(info) = self.read(store)? {
-                entries.push(StoredEntry {
-                    info,
-                    source: "keyring",
-                    storage: store.describe(),
-                });
-            }
-        }
+        entries.extend(self.stored()?);
         Ok(entries)
+    }
+
+    /// Reads what [`modify`](Self::modify) will read, so that a command can find an unreadable
+    /// entry before it changes anything elsewhere (before a token is issued).
+    pub fn check(&self) -> Result<()> {
+        if let Some(secret) = &self.from_environment {
+            decode_from_environment(secret, &self.domain)?;
+        }
+        if self.read(Which::Preferred)?.is_none() && self.fallback.is_some() {
+            self.read(Which::Fallback)?;
+        }
+        Ok(())
     }
 
     /// Changes the entry in the preferred store, under its lock. The entry changed is the
     /// preferred store's, else a copy of the fallback's (so that, as with the Python tool, the
     /// first write with `system` carries the file's entry over), else a new one. Writes only
-    /// when `change` changed something.
+    /// when `change` changed something. Writes never go anywhere else.
     pub fn modify<T>(&self, change: impl FnOnce(&mut TokenInfo) -> Result<T>) -> Result<T> {
-        self.migrate(self.preferred.as_ref())?;
-        let base_from_fallback = match &self.fallback {
-            Some(fallback) => self.read(fallback.as_ref())?,
-            None => None,
-        };
+        self.migrate(Which::Preferred)?;
         let mut change = Some(change);
         let mut result = None;
         let describe = self.preferred.describe();
@@ -226,10 +261,13 @@ impl TokenStore {
             let before = current
                 .map(|s| decode(s, &self.domain, &describe))
                 .transpose()?;
-            let mut info = before
-                .clone()
-                .or_else(|| base_from_fallback.clone())
-                .unwrap_or_else(|| TokenInfo::new(&self.domain));
+            let mut info = match before {
+                Some(info) => info,
+                None if self.fallback.is_some() => self
+                    .read(Which::Fallback)?
+                    .unwrap_or_else(|| TokenInfo::new(&self.domain)),
+                None => TokenInfo::new(&self.domain),
+            };
             let untouched = info.clone();
             let change = change.take().expect("update calls its closure once");
             result = Some(change(&mut info)?);
@@ -246,23 +284,60 @@ impl TokenStore {
         self.preferred.describe()
     }
 
-    fn stores(&self) -> impl Iterator<Item = &dyn Backend> {
-        std::iter::once(self.preferred.as_ref()).chain(self.fallback.as_deref())
+    /// The preferred store's entry, else the fallback's. A preferred store that cannot be
+    /// reached at all (no D-Bus) is passed over with a warning when there is a fallback, as the
+    /// Python tool's keyring chain does; an entry that cannot be decoded is always an error.
+    fn stored(&self) -> Result<Option<StoredEntry>> {
+        let found = match self.read(Which::Preferred) {
+            Ok(Some(info)) => Some((info, Which::Preferred)),
+            Ok(None) => None,
+            Err(Error::Unreachable { message, hint }) if self.fallback.is_some() => {
+                if !self.warned.replace(true) {
+                    self.printer
+                        .warn(&format!("{message} Reading the keyring file instead."));
+                    self.printer.note(&hint);
+                }
+                None
+            }
+            Err(e) => return Err(e),
+        };
+        let found = match found {
+            Some(found) => Some(found),
+            None if self.fallback.is_some() => self
+                .read(Which::Fallback)?
+                .map(|info| (info, Which::Fallback)),
+            None => None,
+        };
+        Ok(found.map(|(info, which)| StoredEntry {
+            info,
+            source: "keyring",
+            storage: self.backend(which).describe(),
+        }))
     }
 
-    fn read(&self, store: &dyn Backend) -> Result<Option<TokenInfo>> {
-        self.migrate(store)?;
+    fn backend(&self, which: Which) -> &dyn Backend {
+        match which {
+            Which::Preferred => self.preferred.as_ref(),
+            Which::Fallback => self.fallback.as_deref().unwrap_or(self.preferred.as_ref()),
+        }
+    }
+
+    fn read(&self, which: Which) -> Result<Option<TokenInfo>> {
+        self.migrate(which)?;
+        let store = self.backend(which);
         store
             .get(&self.domain)?
             .map(|secret| decode(&secret, &self.domain, &store.describe()))
             .transpose()
     }
 
-    /// Moves a legacy entry to `anaconda.com` when that has none (`files.md`).
-    fn migrate(&self, store: &dyn Backend) -> Result<()> {
-        if self.domain != MIGRATED_DOMAIN || store.get(&self.domain)?.is_some() {
+    /// Moves a legacy entry to `anaconda.com` when that has none (`files.md`); looked for once
+    /// per store and run.
+    fn migrate(&self, which: Which) -> Result<()> {
+        if self.domain != MIGRATED_DOMAIN || self.migrated[which as usize].replace(true) {
             return Ok(());
         }
+        let store = self.backend(which);
         let describe = store.describe();
         for legacy in LEGACY_DOMAINS {
             let rewrite = |secret: &str| -> Result<String> {
