@@ -323,3 +323,18 @@ fn a_failing_conda_clean_is_a_warning() {
         predicate::str::contains("Warning:").and(predicate::str::contains("CondaError: busy")),
     );
 }
+
+#[test]
+fn declining_the_channels_is_not_called_configured() {
+    let (home, _api) = setup();
+    home.cmd(&["token", "set", TOKEN])
+        .write_stdin("n\n")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("default_channels were not changed"))
+        .stdout(predicate::str::contains("Conda has been configured").not());
+    assert_eq!(
+        std::fs::read_to_string(home.condarc_path()).unwrap(),
+        "add_anaconda_token: true\n"
+    );
+}

@@ -208,15 +208,16 @@ fn list_check_reports_each_token() {
     );
     api.repo_accepts("tok-good");
     api.repo_answers("tok-bad", 403);
-    // A conda token file for a repository nobody answers for.
-    let dead = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let file = home.conda_token_file(&format!("http://127.0.0.1:{dead}/repo/"));
-    std::fs::create_dir_all(file.parent().unwrap()).unwrap();
-    std::fs::write(&file, "tok-gone").unwrap();
+    // conda's token file for the repository is checked; one for another service is not (its
+    // token is not sent anywhere).
+    let repo_file = home.conda_token_file(&api.repo_url());
+    std::fs::create_dir_all(repo_file.parent().unwrap()).unwrap();
+    std::fs::write(&repo_file, "tok-good").unwrap();
+    std::fs::write(
+        home.conda_token_file("https://api.anaconda.org"),
+        "tok-other",
+    )
+    .unwrap();
 
     let out = home.cmd(&["token", "list", "--check"]).output().unwrap();
     assert_eq!(out.status.code(), Some(1));
@@ -228,11 +229,10 @@ fn list_check_reports_each_token() {
             .unwrap_or_default()
             .to_string()
     };
-    assert!(line("tok-good").contains("valid"), "{text}");
     assert!(line("tok-bad").contains("rejected (HTTP 403)"), "{text}");
-    assert!(line("tok-gone").contains("unreachable ("), "{text}");
+    assert!(line("tok-other").contains("not checked"), "{text}");
     assert!(
-        stderr(&out).contains("2 of 3 tokens are not valid"),
+        stderr(&out).contains("1 of 4 tokens are not valid"),
         "{}",
         stderr(&out)
     );
@@ -243,20 +243,56 @@ fn list_check_reports_each_token() {
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
     let rows: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(rows[0]["status"], "valid");
-    assert_eq!(rows[1]["status"], "rejected (HTTP 403)");
-    assert!(
-        rows[2]["status"]
-            .as_str()
-            .unwrap()
-            .starts_with("unreachable (")
+    let status: Vec<&str> = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        status,
+        [
+            "valid",
+            "rejected (HTTP 403)",
+            "valid",
+            "not checked (not the repository)"
+        ]
     );
+    let heads = api.requests().iter().filter(|(m, _)| m == "HEAD").count();
+    assert!(!api.requests().iter().any(|(_, p)| p.contains("tok-other")));
+    assert_eq!(heads, 6, "three tokens checked, twice");
+
     // Without --check there is no status and no request.
     let before = api.requests().len();
     let out = home.cmd(&["token", "list", "--json"]).output().unwrap();
     let rows: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert!(rows[0].get("status").is_none());
     assert_eq!(api.requests().len(), before);
+
+    // A repository nobody answers for: unreachable.
+    let dead = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    home.set(
+        "CONDA_TOKEN_REPO_URL",
+        format!("http://127.0.0.1:{dead}/repo/"),
+    )
+    .set("ANACONDA_TOKEN_TIMEOUT", "1");
+    let out = home
+        .cmd(&["token", "list", "--check", "--json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let rows: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(
+        rows[0]["status"]
+            .as_str()
+            .unwrap()
+            .starts_with("unreachable ("),
+        "{rows}"
+    );
 }
 
 #[test]

@@ -45,9 +45,8 @@ pub fn set(ctx: &mut Context, args: &SetArgs) -> Result<()> {
         answer_flag: "--no-set-default-channels",
         ..Default::default()
     };
-    apply_set(ctx, &token, &location.path(&ctx.settings)?, &options)?;
-    ctx.printer
-        .good("Success! Your token was validated and Conda has been configured.");
+    let configured = apply_set(ctx, &token, &location.path(&ctx.settings)?, &options)?;
+    print_set_success(ctx, configured);
     Ok(())
 }
 
@@ -94,10 +93,22 @@ pub fn conda_token_set(ctx: &mut Context, args: &CondaTokenSetArgs) -> Result<()
         answer_flag: "--force-config-condarc",
     };
     let path = conda_token_location(&args.location).path(&ctx.settings)?;
-    apply_set(ctx, &token, &path, &options)?;
-    ctx.printer
-        .good("Success! Your token was validated and Conda has been configured.");
+    let configured = apply_set(ctx, &token, &path, &options)?;
+    print_set_success(ctx, configured);
     Ok(())
+}
+
+/// conda-token's words when the channels were set; otherwise it says what was not done.
+fn print_set_success(ctx: &Context, configured: bool) {
+    if configured {
+        ctx.printer
+            .good("Success! Your token was validated and Conda has been configured.");
+    } else {
+        ctx.printer.good(
+            "Success! Your token was validated and stored for conda; its default_channels were \
+             not changed.",
+        );
+    }
 }
 
 /// `conda-token remove [--system | --env | --file F]`.
@@ -126,7 +137,8 @@ fn validate(ctx: &Context, token: &Secret) -> Result<()> {
 
 /// conda-token's `set`: the token file for the repository, then the `.condarc` keys, then the
 /// default channels (the `config` flow), then the index cache.
-fn apply_set(ctx: &mut Context, token: &Secret, path: &Path, options: &SetOptions) -> Result<()> {
+/// Returns whether the default channels are configured now.
+fn apply_set(ctx: &mut Context, token: &Secret, path: &Path, options: &SetOptions) -> Result<bool> {
     token_files::write(&ctx.settings.binstar_dir, &ctx.settings.repo_url, token)?;
     let signing_base = ctx.settings.repo_url_trimmed().to_string();
     condarc::edit(path, |rc| {
@@ -140,17 +152,16 @@ fn apply_set(ctx: &mut Context, token: &Secret, path: &Path, options: &SetOption
         }
         Ok(())
     })?;
-    if options.set_default_channels {
-        config::configure(
+    let configured = options.set_default_channels
+        && config::configure(
             ctx,
             path,
             options.force,
             &options.archive,
             options.answer_flag,
         )?;
-    }
     cache::clean_index_cache(ctx.settings.conda_exe.as_deref(), &ctx.printer);
-    Ok(())
+    Ok(configured)
 }
 
 /// conda-token's `remove`: the token file, `default_channels`, and signature verification where

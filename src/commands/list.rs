@@ -47,7 +47,11 @@ pub fn run(ctx: &mut Context, args: &ListArgs) -> Result<()> {
     }
     let invalid = rows
         .iter()
-        .filter(|r| r.status.as_deref().is_some_and(|s| s != "valid"))
+        .filter(|r| {
+            r.status
+                .as_deref()
+                .is_some_and(|s| s != "valid" && s != NOT_CHECKED)
+        })
         .count();
     if invalid > 0 {
         return Err(Error::with_hint(
@@ -59,7 +63,16 @@ pub fn run(ctx: &mut Context, args: &ListArgs) -> Result<()> {
 }
 
 /// Validates one token as `install` does; the outcome as a status word.
+/// A conda token file for another URL (anaconda.org, a mirror) is not ours to judge: it is
+/// `not checked`, and sending its token to a URL we know nothing about would be a leak.
+const NOT_CHECKED: &str = "not checked (not the repository)";
+
 fn check(ctx: &Context, row: &Row) -> String {
+    let is_repository = crate::settings::normalize_repo_url(&row.repo_url)
+        .is_ok_and(|url| url == ctx.settings.repo_url);
+    if !is_repository {
+        return NOT_CHECKED.into();
+    }
     match ctx.validate_token_at(&row.repo_url, &Secret::new(row.token.as_str())) {
         Ok(Validation::Valid) => "valid".into(),
         Ok(Validation::Rejected { status }) => format!("rejected (HTTP {status})"),
