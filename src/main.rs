@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-use anaconda_token::cli::Cli;
+use anaconda_token::cli::{Cli, Command};
 use anaconda_token::context::Context;
 use anaconda_token::output::Printer;
 use anaconda_token::prompt::StdPrompter;
@@ -25,6 +25,12 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: &Cli, printer: &Printer) -> Result<()> {
+    // Generated from the command line alone: they must work whatever the configuration says.
+    match &cli.command {
+        Command::Completion(args) => return commands::completion::completion(args),
+        Command::Man => return commands::completion::man(),
+        _ => {}
+    }
     let overrides = Overrides { at: cli.at.clone() };
     let settings = Settings::resolve(&Env::from_process(), &overrides)?;
     let prompter = Box::new(StdPrompter::new(printer.clone()));

@@ -30,3 +30,33 @@ fn man_page() {
         .success()
         .stdout(predicate::str::starts_with(".ie").or(predicate::str::contains(".TH anaconda")));
 }
+
+#[test]
+fn work_whatever_the_configuration_says() {
+    let mut home = Home::new();
+    std::fs::create_dir_all(home.path().join(".anaconda")).unwrap();
+    std::fs::write(home.path().join(".anaconda/config.toml"), "not = [toml").unwrap();
+    home.set("ANACONDA_DEFAULT_SITE", "nowhere");
+    home.cmd(&["completion", "bash"]).assert().success();
+    home.cmd(&["man"]).assert().success();
+    home.cmd(&["token", "list"]).assert().code(1);
+}
+
+#[cfg(unix)]
+#[test]
+fn a_reader_that_stops_early_is_not_an_error() {
+    use std::io::Read;
+    use std::process::Stdio;
+    let home = Home::new();
+    let mut child = home
+        .std_cmd(&["man"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = [0u8; 8];
+    child.stdout.take().unwrap().read_exact(&mut first).unwrap(); // then close the pipe
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stderr(&out).is_empty(), "{}", stderr(&out));
+}

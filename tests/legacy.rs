@@ -331,7 +331,9 @@ fn declining_the_channels_is_not_called_configured() {
         .write_stdin("n\n")
         .assert()
         .success()
-        .stdout(predicate::str::contains("default_channels were not changed"))
+        .stdout(predicate::str::contains(
+            "default_channels were not changed",
+        ))
         .stdout(predicate::str::contains("Conda has been configured").not());
     assert_eq!(
         std::fs::read_to_string(home.condarc_path()).unwrap(),

@@ -310,3 +310,18 @@ fn list_check_all_valid_exits_zero() {
         .success()
         .stdout(predicate::str::contains("valid"));
 }
+
+#[test]
+fn sync_with_an_invalid_key_says_so() {
+    let (home, api) = setup();
+    installed(&home, &api);
+    api.mount(Mock::given(method("PATCH")).respond_with(
+        ResponseTemplate::new(401).set_body_json(json!({"error": {"code": "auth_required"}})),
+    ));
+    home.cmd(&["token", "sync", "-o", "acme"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains(
+            "API Key or login token is invalid",
+        ));
+}

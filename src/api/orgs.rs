@@ -153,7 +153,7 @@ impl Api<'_> {
 
     /// Extends the organization's token to the subscription's end (Organization Management
     /// API). `org_id` and `user_id` are the ids from `organizations()` and `account()`.
-    pub fn sync_token(&self, org: &str, org_id: &str, user_id: &str) -> Result<()> {
+    pub fn sync_token(&self, org: &str, org_id: &str, user_id: &str, site: &str) -> Result<()> {
         let path = format!(
             "/api/v1/organizations/{}/users/{}/token",
             encode_segment(org_id),
@@ -164,15 +164,18 @@ impl Api<'_> {
             &path,
             Some(serde_json::json!({"is_renewal": true})),
         )?;
-        if response.status == 401 || response.status == 403 {
+        let refused = response.status == 401 || response.status == 403;
+        if refused && !is_auth_error(&response.body) {
             return Err(Error::with_hint(
                 format!(
                     "The service refused to sync the token of {org} (HTTP {}): this account may \
                      not sync tokens from the command line.",
                     response.status
                 ),
-                "An administrator of the organization can do it on anaconda.com: Org Management \
-                 → Token Access → Sync token.",
+                format!(
+                    "An administrator of the organization can do it on {site}: Org Management → \
+                     Token Access → Sync token."
+                ),
             ));
         }
         self.expect_ok(Method::PATCH, &path, &response, None)

@@ -3,18 +3,31 @@
 
 use clap::CommandFactory;
 
+use std::io::{self, Write};
+
 use crate::cli::{Cli, CompletionArgs};
-use crate::context::Context;
 use crate::error::{Error, Result};
 
-pub fn completion(_ctx: &mut Context, args: &CompletionArgs) -> Result<()> {
-    let mut command = Cli::command();
-    clap_complete::generate(args.shell, &mut command, "anaconda", &mut std::io::stdout());
-    Ok(())
+pub fn completion(args: &CompletionArgs) -> Result<()> {
+    let mut script = Vec::new();
+    clap_complete::generate(args.shell, &mut Cli::command(), "anaconda", &mut script);
+    write_stdout(&script)
 }
 
-pub fn man(_ctx: &mut Context) -> Result<()> {
+pub fn man() -> Result<()> {
+    let mut page = Vec::new();
     clap_mangen::Man::new(Cli::command())
-        .render(&mut std::io::stdout())
-        .map_err(|e| Error::msg(format!("Could not write the man page: {e}")))
+        .render(&mut page)
+        .map_err(|e| Error::msg(format!("Could not render the man page: {e}")))?;
+    write_stdout(&page)
+}
+
+/// A reader that stopped early (`anaconda man | head`) is not a failure.
+fn write_stdout(bytes: &[u8]) -> Result<()> {
+    match io::stdout().lock().write_all(bytes) {
+        Err(e) if e.kind() != io::ErrorKind::BrokenPipe => {
+            Err(Error::msg(format!("Could not write to stdout: {e}")))
+        }
+        _ => Ok(()),
+    }
 }

@@ -29,7 +29,7 @@ pub fn run(ctx: &mut Context, args: &SyncArgs) -> Result<()> {
             endpoint: "/api/account".into(),
             detail: "the answer has no user id".into(),
         })?;
-    api.sync_token(&org, &org_id, &user_id)?;
+    api.sync_token(&org, &org_id, &user_id, &ctx.settings.domain)?;
     let expires_at = api
         .current_token(&org)?
         .and_then(|t| t.expires_at)
@@ -38,7 +38,10 @@ pub fn run(ctx: &mut Context, args: &SyncArgs) -> Result<()> {
         let Some(token) = info.repo_tokens.iter_mut().find(|t| t.is_for(&org)) else {
             return Ok(false);
         };
-        token.expires_at = expires_at.map(|e| e.to_rfc3339());
+        // No answer about the expiry is no reason to forget the one we knew.
+        if let Some(at) = expires_at {
+            token.expires_at = Some(at.to_rfc3339());
+        }
         Ok(true)
     })?;
     match expires_at {

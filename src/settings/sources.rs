@@ -244,6 +244,10 @@ fn secret_file_values(env: &Env) -> Vec<Raw> {
         .filter_map(|entry| {
             let name = entry.file_name().to_str()?.to_ascii_lowercase();
             let key = name.strip_prefix(&prefix)?.to_string();
+            // Only plain files (or links to them): reading a FIFO would block forever.
+            if !entry.path().is_file() {
+                return None;
+            }
             let path = entry.path();
             let value = std::fs::read_to_string(&path).ok()?;
             Some(Raw {

@@ -29,14 +29,17 @@ const SWITCH_HINT: &str = "To keep tokens in a file instead, set preferred_token
      ANACONDA_AUTH_PREFERRED_TOKEN_STORAGE=anaconda-keyring.";
 
 /// Connecting needs no user interaction on any platform, so it must be quick.
-const OPEN_TIMEOUT: Duration = Duration::from_secs(2);
+/// (Under the 2 seconds the contract allows for failing, with room for starting the process.)
+const OPEN_TIMEOUT: Duration = Duration::from_millis(1500);
 
 /// The Keychain asks the user whether we may read an item that another program (Python) created,
 /// and waits for the answer; elsewhere a call that needs the user is an error (see `open`).
 #[cfg(target_os = "macos")]
 const CALL_TIMEOUT: Duration = Duration::from_secs(60);
+/// A write is several D-Bus round trips and a session-key exchange: give a busy machine time.
+/// Unlock prompts are ruled out when the store is opened, so nothing waits on a person here.
 #[cfg(not(target_os = "macos"))]
-const CALL_TIMEOUT: Duration = Duration::from_secs(2);
+const CALL_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// The OS keyring: Secret Service (Linux), Keychain (macOS), Credential Manager (Windows).
 #[derive(Debug, Clone)]
@@ -128,7 +131,7 @@ impl Waited {
                 format!(
                     "Could not {what} {}: it did not answer within {} seconds.",
                     long_name(),
-                    limit.as_secs()
+                    limit.as_secs_f32()
                 ),
                 format!("It may be busy, or waiting for a password prompt. {SWITCH_HINT}"),
             ),
