@@ -564,21 +564,17 @@ keyring_path = "/from/site"
 
     #[test]
     fn every_precedence_step() {
-        // Env > secret file > site > [plugin.auth] > [plugin.cloud] > default.
-        let secrets = [
-            ("anaconda_auth_keyring_path", "/from/secret\n"),
-            ("anaconda_auth_domain", "secret.example"),
-        ];
-        let s = resolve_with(
-            LAYERS,
-            &secrets,
-            &[("ANACONDA_AUTH_DOMAIN", "env.example")],
-            None,
-        )
-        .unwrap();
-        assert_eq!(s.domain, "env.example");
+        // Env > secret file > site > [plugin.auth] > [plugin.cloud] > default, one key each.
+        let secrets = [("anaconda_auth_keyring_path", "/from/secret\n")];
+        let env = [("ANACONDA_AUTH_KEYRING_PATH", "/from/env")];
+        let s = resolve_with(LAYERS, &secrets, &env, None).unwrap();
+        assert_eq!(s.keyring_path, PathBuf::from("/from/env"));
+        let s = resolve_with(LAYERS, &secrets, &[], None).unwrap();
         assert_eq!(s.keyring_path, PathBuf::from("/from/secret"));
+        let s = resolve_with(LAYERS, &[], &[], None).unwrap();
         assert_eq!(s.site.as_deref(), Some("second"));
+        assert_eq!(s.domain, "second.example");
+        assert_eq!(s.keyring_path, PathBuf::from("/from/site"));
         assert_eq!(
             s.ssl_verify,
             Some(SslVerify::CaBundle("/from/auth.pem".into()))
@@ -589,24 +585,29 @@ keyring_path = "/from/site"
             "{:?}",
             s.warnings
         );
-        let s = resolve_with(LAYERS, &secrets, &[], None).unwrap();
-        assert_eq!(s.domain, "secret.example");
-        let s = resolve_with(LAYERS, &[], &[], None).unwrap();
-        assert_eq!(s.domain, "second.example");
-        assert_eq!(s.keyring_path, PathBuf::from("/from/site"));
+        let both =
+            "[plugin.auth]\ndomain = \"auth.example\"\n[plugin.cloud]\ndomain = \"c.example\"\n";
+        assert_eq!(
+            resolve_with(both, &[], &[], None).unwrap().domain,
+            "auth.example"
+        );
+        let cloud = "[plugin.cloud]\ndomain = \"c.example\"\n";
+        assert_eq!(
+            resolve_with(cloud, &[], &[], None).unwrap().domain,
+            "c.example"
+        );
+        let s = resolve_with("", &[], &[], None).unwrap();
+        assert_eq!(s.domain, "anaconda.com");
+        assert!(s.warnings.is_empty());
+        // A domain from a secret file counts like one from a variable.
         let s = resolve_with(
-            "[plugin.auth]\ndomain = \"auth.example\"\n[plugin.cloud]\ndomain = \"c.example\"\n",
-            &[],
+            LAYERS,
+            &[("anaconda_auth_domain", "first.example")],
             &[],
             None,
         )
         .unwrap();
-        assert_eq!(s.domain, "auth.example");
-        let s = resolve_with("[plugin.cloud]\ndomain = \"c.example\"\n", &[], &[], None).unwrap();
-        assert_eq!(s.domain, "c.example");
-        let s = resolve_with("", &[], &[], None).unwrap();
-        assert_eq!(s.domain, "anaconda.com");
-        assert!(s.warnings.is_empty());
+        assert_eq!(s.site.as_deref(), Some("first"));
     }
 
     #[test]
@@ -650,6 +651,49 @@ keyring_path = "/from/site"
         let bad_default = LAYERS.replace("\"second\"\n[plugin", "\"third\"\n[plugin");
         let err = resolve_with(&bad_default, &[], &[], None).unwrap_err();
         assert!(err.to_string().contains("third"), "{err}");
+        // default_site may name a domain, as with the Python tool.
+        let by_domain = LAYERS.replace("\"second\"\n[plugin", "\"first.example\"\n[plugin");
+        let s = resolve_with(&by_domain, &[], &[], None).unwrap();
+        assert_eq!(s.site.as_deref(), Some("first"));
+    }
+
+    #[test]
+    fn a_domain_set_above_the_sites_picks_its_own_site_or_none() {
+        let s = resolve_with(
+            LAYERS,
+            &[],
+            &[("ANACONDA_AUTH_DOMAIN", "first.example")],
+            None,
+        )
+        .unwrap();
+        assert_eq!(s.site.as_deref(), Some("first"));
+        // No site for that domain: none applies, so the default site's keyring_path does not
+        // leak into another domain's settings.
+        let s = resolve_with(
+            LAYERS,
+            &[],
+            &[("ANACONDA_AUTH_DOMAIN", "elsewhere.example")],
+            None,
+        )
+        .unwrap();
+        assert_eq!(s.site, None);
+        assert_eq!(s.keyring_path, PathBuf::from("/from/auth"));
+    }
+
+    #[test]
+    fn the_default_domain_is_always_a_site_and_shared_domains_are_ambiguous() {
+        let s = resolve_with(LAYERS, &[], &[], Some("anaconda.com")).unwrap();
+        assert_eq!(s.domain, "anaconda.com");
+        let twins = "[sites.a]\ndomain = \"x.example\"\n[sites.b]\ndomain = \"x.example\"\n";
+        let err = resolve_with(twins, &[], &[], Some("x.example")).unwrap_err();
+        assert!(err.to_string().contains("both have the domain"), "{err}");
+        assert_eq!(
+            resolve_with(twins, &[], &[], Some("b"))
+                .unwrap()
+                .site
+                .as_deref(),
+            Some("b")
+        );
     }
 
     #[test]

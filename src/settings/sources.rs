@@ -82,7 +82,17 @@ impl Sources {
             ));
         }
 
-        let site = select_site(&sites, default_site.as_deref(), requested_site, config_path)?;
+        let domain_above_sites = values
+            .iter()
+            .find(|r| r.key == "domain")
+            .and_then(|r| r.value.as_str().map(str::to_string));
+        let site = select_site(
+            &sites,
+            default_site.as_deref(),
+            requested_site,
+            domain_above_sites.as_deref(),
+            config_path,
+        )?;
         if let Some(site) = &site {
             values.extend(table_values(
                 &site.table,
@@ -319,27 +329,31 @@ fn site_domain(site: &Site) -> String {
     }
 }
 
-/// `--at` (or `ANACONDA_DEFAULT_SITE`) matched as a name, then as a domain; else
-/// `default_site`; else the first site; with no sites, none (the implicit site).
+/// Which site applies, as the Python tool chooses it:
+/// - `--at` (or `ANACONDA_DEFAULT_SITE`) matched as a site name, then as a domain; the default
+///   domain with no site of its own is the implicit `anaconda.com` site; anything else is an
+///   error listing the sites;
+/// - else a domain set above the sites (a variable or a secret file) picks the site with that
+///   domain, or none (its keys must not mix with another site's);
+/// - else `default_site` (a name or a domain), else the first site.
+///
+/// A domain that two sites share is ambiguous when a site is looked up by it.
 fn select_site(
     sites: &[Site],
     default_site: Option<&str>,
     requested: Option<&str>,
+    domain_above_sites: Option<&str>,
     path: &Path,
 ) -> Result<Option<Site>> {
     if sites.is_empty() {
         return Ok(None);
     }
     if let Some(requested) = requested {
-        let by_name = sites.iter().find(|s| s.name == requested);
-        let wanted_domain = normalize_domain(requested).ok();
-        let by_domain = || {
-            sites
-                .iter()
-                .find(|s| wanted_domain.as_deref() == Some(site_domain(s).as_str()))
-        };
-        return match by_name.or_else(by_domain) {
-            Some(site) => Ok(Some(site.clone())),
+        return match find_site(sites, requested, path)? {
+            Some(site) => Ok(Some(site)),
+            None if normalize_domain(requested).is_ok_and(|d| d == super::DEFAULT_DOMAIN) => {
+                Ok(Some(implicit_site()))
+            }
             None => Err(unknown_site(
                 requested,
                 &sites
@@ -350,12 +364,17 @@ fn select_site(
             )),
         };
     }
+    if let Some(domain) = domain_above_sites {
+        let wanted = normalize_domain(domain).unwrap_or_else(|_| domain.to_string());
+        return by_domain(sites, &wanted, path);
+    }
     if let Some(name) = default_site {
-        return match sites.iter().find(|s| s.name == name) {
-            Some(site) => Ok(Some(site.clone())),
+        return match find_site(sites, name, path)? {
+            Some(site) => Ok(Some(site)),
             None => Err(Error::with_hint(
                 format!(
-                    "default_site = {name:?} in {} names no [sites.{name}] table.",
+                    "default_site = {name:?} in {} names no site: no [sites.{name}] table, and \
+                     no site with that domain.",
                     path.display()
                 ),
                 "Fix default_site, or add the table.",
@@ -363,6 +382,48 @@ fn select_site(
         };
     }
     Ok(sites.first().cloned())
+}
+
+/// A site by name, else by domain.
+fn find_site(sites: &[Site], wanted: &str, path: &Path) -> Result<Option<Site>> {
+    if let Some(site) = sites.iter().find(|s| s.name == wanted) {
+        return Ok(Some(site.clone()));
+    }
+    match normalize_domain(wanted) {
+        Ok(domain) => by_domain(sites, &domain, path),
+        Err(_) => Ok(None),
+    }
+}
+
+/// The one site with this domain; two is an error.
+fn by_domain(sites: &[Site], domain: &str, path: &Path) -> Result<Option<Site>> {
+    let mut matching = sites.iter().filter(|s| site_domain(s) == domain);
+    match (matching.next(), matching.next()) {
+        (Some(site), None) => Ok(Some(site.clone())),
+        (None, _) => Ok(None),
+        (Some(first), Some(second)) => Err(Error::with_hint(
+            format!(
+                "The sites {} and {} in {} both have the domain {domain}.",
+                first.name,
+                second.name,
+                path.display()
+            ),
+            "Choose one by its name with --at NAME.",
+        )),
+    }
+}
+
+/// `anaconda.com` when no configured site has it.
+fn implicit_site() -> Site {
+    let mut table = toml::Table::new();
+    table.insert(
+        "domain".into(),
+        toml::Value::String(super::DEFAULT_DOMAIN.to_string()),
+    );
+    Site {
+        name: super::DEFAULT_DOMAIN.to_string(),
+        table,
+    }
 }
 
 fn unknown_site(requested: &str, known: &[String], path: &Path) -> Error {
