@@ -11,7 +11,7 @@ use crate::error::{Error, Result};
 use crate::output::Printer;
 use crate::prompt::Prompter;
 use crate::secret::Secret;
-use crate::settings::{Settings, SslVerify};
+use crate::settings::{Env, Settings, SslVerify};
 use crate::store::TokenStore;
 
 pub struct Context {
@@ -146,7 +146,8 @@ impl Context {
                 .clone()
                 .or_else(|| conda.ssl_verify.clone())
                 .unwrap_or_default(),
-            proxies: conda.proxy_servers.clone(),
+            proxies: with_environment_proxies(conda.proxy_servers.clone(), &self.settings.env),
+            no_proxy: no_proxy(&self.settings.env),
             client_cert: conda.client_ssl_cert.clone(),
             client_cert_key: conda.client_ssl_cert_key.clone(),
         })
@@ -173,11 +174,15 @@ impl Context {
                 .clone()
                 .or(conda.ssl_verify)
                 .unwrap_or_default(),
-            proxies: if s.proxy_servers.is_empty() {
-                conda.proxy_servers
-            } else {
-                s.proxy_servers.clone()
-            },
+            proxies: with_environment_proxies(
+                if s.proxy_servers.is_empty() {
+                    conda.proxy_servers
+                } else {
+                    s.proxy_servers.clone()
+                },
+                &s.env,
+            ),
+            no_proxy: no_proxy(&s.env),
             client_cert,
             client_cert_key,
         })
@@ -198,6 +203,37 @@ impl Context {
         }
         Ok(self.conda_network.get_or_init(|| network))
     }
+}
+
+/// Configured proxies plus the environment's for the schemes they leave out, as Python's
+/// requests merges them. With none configured the list stays empty and reqwest reads the
+/// environment itself.
+fn with_environment_proxies(
+    mut configured: Vec<(String, String)>,
+    env: &Env,
+) -> Vec<(String, String)> {
+    if configured.is_empty() {
+        return configured;
+    }
+    for (scheme, names) in [
+        ("https", ["HTTPS_PROXY", "https_proxy"]),
+        ("http", ["HTTP_PROXY", "http_proxy"]),
+        ("all", ["ALL_PROXY", "all_proxy"]),
+    ] {
+        let covered = configured.iter().any(|(k, _)| k == scheme || k == "all");
+        if let Some(url) = names.iter().find_map(|n| env.get(n))
+            && !covered
+        {
+            configured.push((scheme.to_string(), url.to_string()));
+        }
+    }
+    configured
+}
+
+fn no_proxy(env: &Env) -> Option<String> {
+    env.get("NO_PROXY")
+        .or_else(|| env.get("no_proxy"))
+        .map(str::to_string)
 }
 
 /// When the API key is a JWT whose `exp` is past, that moment (the signature is not checked:

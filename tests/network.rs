@@ -215,3 +215,35 @@ fn conda_client_certificate_is_presented_to_the_repository() {
         predicate::str::contains("client certificate").and(predicate::str::contains("client.pem")),
     );
 }
+
+#[test]
+fn conda_proxies_merge_with_the_environment_and_honour_no_proxy() {
+    let env_proxy = Proxy::start(200, "");
+    let dead = dead_port();
+    let mut home = Home::new();
+    home.set(
+        "CONDA_TOKEN_REPO_URL",
+        format!("http://localhost:{dead}/repo/"),
+    )
+    .set("HTTP_PROXY", env_proxy.url());
+    // conda configures only https: http requests still use the environment's proxy.
+    std::fs::write(
+        home.condarc_path(),
+        "proxy_servers:\n  https: http://127.0.0.1:9\n",
+    )
+    .unwrap();
+    home.install_given("tok-1", "acme").assert().success();
+    assert_eq!(env_proxy.seen().len(), 1, "{:?}", env_proxy.seen());
+
+    // A configured http proxy, and NO_PROXY naming the repository's host: no proxy is used.
+    let conda_proxy = Proxy::start(200, "");
+    std::fs::write(
+        home.condarc_path(),
+        format!("proxy_servers:\n  http: {}\n", conda_proxy.url()),
+    )
+    .unwrap();
+    home.set("NO_PROXY", "localhost");
+    home.install_given("tok-1", "acme").assert().code(1);
+    assert!(conda_proxy.seen().is_empty(), "{:?}", conda_proxy.seen());
+    assert_eq!(env_proxy.seen().len(), 1);
+}

@@ -26,6 +26,8 @@ pub struct Network {
     /// `http`, `https`, `all`, or `scheme://host` → proxy URL (conda's `proxy_servers`). When
     /// empty, `HTTPS_PROXY`, `HTTP_PROXY`, `ALL_PROXY` and `NO_PROXY` apply.
     pub proxies: Vec<(String, String)>,
+    /// `NO_PROXY`, applied to the configured proxies too.
+    pub no_proxy: Option<String>,
     /// A PEM client certificate, and its key when not in the same file.
     pub client_cert: Option<PathBuf>,
     pub client_cert_key: Option<PathBuf>,
@@ -81,7 +83,7 @@ impl Http {
     ) -> Result<Http> {
         let tls = tls_config(network)?;
         let mut builder = Client::builder().redirect(redirect_policy());
-        for proxy in proxies(&network.proxies)? {
+        for proxy in proxies(&network.proxies, network.no_proxy.as_deref())? {
             builder = builder.proxy(proxy);
         }
         let client = builder
@@ -262,7 +264,10 @@ fn provider() -> Arc<rustls::crypto::CryptoProvider> {
 
 /// reqwest proxies for conda-style `proxy_servers`; host-specific keys first, since the first
 /// matching proxy wins.
-fn proxies(servers: &[(String, String)]) -> Result<Vec<reqwest::Proxy>> {
+fn proxies(servers: &[(String, String)], no_proxy: Option<&str>) -> Result<Vec<reqwest::Proxy>> {
+    // Configured proxies switch off reqwest's reading of the environment, NO_PROXY included:
+    // give each one the exclusions back.
+    let exclusions = || no_proxy.and_then(reqwest::NoProxy::from_string);
     let mut specific = Vec::new();
     let mut general = Vec::new();
     for (key, url) in servers {
@@ -275,29 +280,38 @@ fn proxies(servers: &[(String, String)]) -> Result<Vec<reqwest::Proxy>> {
                 "Use a URL such as http://proxy.example:8080 for each scheme.",
             )
         };
-        match key.as_str() {
-            "http" => general.push(reqwest::Proxy::http(url).map_err(bad)?),
-            "https" => general.push(reqwest::Proxy::https(url).map_err(bad)?),
-            "all" => general.push(reqwest::Proxy::all(url).map_err(bad)?),
+        let proxy = match key.as_str() {
+            "http" => reqwest::Proxy::http(url).map_err(bad)?,
+            "https" => reqwest::Proxy::https(url).map_err(bad)?,
+            "all" => reqwest::Proxy::all(url).map_err(bad)?,
             scoped => {
-                let (scheme, host) = scoped.split_once("://").ok_or_else(|| {
-                    Error::msg(format!(
-                        "Invalid key {scoped:?} in proxy_servers: use http, https, all or \
-                         scheme://host."
-                    ))
-                })?;
                 let target = reqwest::Url::parse(url).map_err(|e| {
                     Error::msg(format!(
                         "Invalid proxy for {scoped:?} in proxy_servers: {e}"
                     ))
                 })?;
-                let (scheme, host) = (scheme.to_string(), host.to_ascii_lowercase());
-                specific.push(reqwest::Proxy::custom(move |u| {
-                    (u.scheme() == scheme && u.host_str() == Some(host.as_str()))
-                        .then(|| target.clone())
-                }));
+                let scope = reqwest::Url::parse(scoped)
+                    .ok()
+                    .filter(|u| u.host_str().is_some());
+                let Some(scope) = scope else {
+                    return Err(Error::msg(format!(
+                        "Invalid key {scoped:?} in proxy_servers: use http, https, all or \
+                         scheme://host[:port]."
+                    )));
+                };
+                // `scheme://host` matches that host on any port; `scheme://host:port` only there.
+                let port = scope.port();
+                let proxy = reqwest::Proxy::custom(move |u| {
+                    let same = u.scheme() == scope.scheme()
+                        && u.host_str() == scope.host_str()
+                        && (port.is_none() || u.port_or_known_default() == port);
+                    same.then(|| target.clone())
+                });
+                specific.push(proxy.no_proxy(exclusions()));
+                continue;
             }
-        }
+        };
+        general.push(proxy.no_proxy(exclusions()));
     }
     specific.extend(general);
     Ok(specific)
