@@ -140,7 +140,7 @@ impl Http {
                         "{} {shown_url} -> {error} ({elapsed} ms)",
                         request.method
                     ));
-                    if retryable && attempt < BACKOFF.len() && !is_tls(&e) {
+                    if retryable && attempt < BACKOFF.len() && !holds_rustls_error(&e) {
                         printer.debug("retrying after a connection error");
                         std::thread::sleep(BACKOFF[attempt]);
                         attempt += 1;
@@ -191,7 +191,7 @@ fn network_error(url: &str, e: &reqwest::Error) -> Error {
     Error::Network {
         host,
         reason: redact(&reason),
-        tls: is_tls(e),
+        tls: holds_rustls_error(e),
     }
 }
 
@@ -218,12 +218,8 @@ fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
     }
 }
 
-/// Whether a rustls error is among the causes.
-fn is_tls(e: &reqwest::Error) -> bool {
-    holds_rustls_error(e)
-}
-
-/// `io::Error` hides the error it wraps from `source()` (and hyper-rustls nests one io::Error
+/// Whether a rustls error (a TLS failure) is among the causes. `io::Error` hides the error it
+/// wraps from `source()` (and hyper-rustls nests one io::Error
 /// in another), so look inside those too.
 fn holds_rustls_error(err: &(dyn std::error::Error + 'static)) -> bool {
     if err.downcast_ref::<rustls::Error>().is_some() {

@@ -64,23 +64,8 @@ pub fn finish(ctx: &mut Context, set_default_channels: bool, yes: bool) -> Resul
 
 /// Steps 3 and 4: validate, then store in the keyring entry and conda's token file.
 pub fn install_token(ctx: &mut Context, org: &str, token: &Secret, origin: &Origin) -> Result<()> {
-    match ctx.validate_token(token)? {
-        Validation::Valid => {}
-        Validation::Rejected { status } => {
-            return Err(Error::TokenRejected {
-                detail: format!(
-                    "The repository {} answered HTTP {status}.",
-                    ctx.settings.repo_url
-                ),
-                hint: matches!(origin, Origin::Issued { .. }).then(|| {
-                    format!(
-                        "The token was just issued, so the previous token of {org} is already \
-                         revoked: `anaconda token reissue -o {org}` issues a fresh one."
-                    )
-                }),
-            });
-        }
-    }
+    let just_issued = matches!(origin, Origin::Issued { .. }).then_some(org);
+    validate(ctx, token, just_issued)?;
     let expires_at = match origin {
         Origin::Issued { expires_at } => expires_at.clone(),
         Origin::Given => None,
@@ -118,6 +103,26 @@ pub fn install_token(ctx: &mut Context, org: &str, token: &Secret, origin: &Orig
         ));
     }
     Ok(())
+}
+
+/// Step 3: the repository must accept the token. `just_issued` names the organization when the
+/// server issued it just now (its previous token is revoked already: say so).
+pub fn validate(ctx: &Context, token: &Secret, just_issued: Option<&str>) -> Result<()> {
+    match ctx.validate_token(token)? {
+        Validation::Valid => Ok(()),
+        Validation::Rejected { status } => Err(Error::TokenRejected {
+            detail: format!(
+                "The repository {} answered HTTP {status}.",
+                ctx.settings.repo_url
+            ),
+            hint: just_issued.map(|org| {
+                format!(
+                    "The token was just issued, so the previous token of {org} is already \
+                     revoked: `anaconda token reissue -o {org}` issues a fresh one."
+                )
+            }),
+        }),
+    }
 }
 
 /// Step 2: ask the service for a new token, confirming first when one exists (or always, for

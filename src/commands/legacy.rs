@@ -3,7 +3,6 @@
 
 use std::path::Path;
 
-use crate::api::repo::Validation;
 use crate::cli::{CondaTokenLocation, CondaTokenSetArgs, RemoveArgs, SetArgs};
 use crate::commands::{config, install};
 use crate::conda::locations::Location;
@@ -33,13 +32,9 @@ pub fn set(ctx: &mut Context, args: &SetArgs) -> Result<()> {
         crate::api::orgs::check_org_name(org)?;
         install::install_token(ctx, org, &token, &install::Origin::Given)?;
     } else {
-        validate(ctx, &token)?;
+        install::validate(ctx, &token, None)?;
     }
-    let location = Location::from_flags(
-        args.location.file.as_ref(),
-        args.location.env,
-        args.location.system,
-    );
+    let location = Location::from(&args.location);
     let options = SetOptions {
         set_default_channels: args.channels.enabled(),
         answer_flag: "--no-set-default-channels",
@@ -52,20 +47,14 @@ pub fn set(ctx: &mut Context, args: &SetArgs) -> Result<()> {
 
 /// `anaconda token remove [-f F | -e | -s]`.
 pub fn remove(ctx: &mut Context, args: &RemoveArgs) -> Result<()> {
-    let location = Location::from_flags(
-        args.location.file.as_ref(),
-        args.location.env,
-        args.location.system,
-    );
+    let location = Location::from(&args.location);
     apply_remove(ctx, &location.path(&ctx.settings)?)
 }
 
 /// `conda-token list`: the repository's token file only, as `URL TOKEN`.
 pub fn conda_token_list(ctx: &mut Context) -> Result<()> {
     let repo = &ctx.settings.repo_url;
-    let mut dirs = vec![ctx.settings.binstar_dir.as_path()];
-    dirs.extend(ctx.settings.legacy_binstar_dir.as_deref());
-    let files = token_files::list(&dirs)?;
+    let files = token_files::list(&ctx.settings.token_dirs())?;
     let Some(file) = files.iter().find(|f| &f.url == repo) else {
         return Err(Error::msg(format!(
             "No tokens have been configured for {repo}"
@@ -83,7 +72,7 @@ pub fn conda_token_set(ctx: &mut Context, args: &CondaTokenSetArgs) -> Result<()
     if args.no_ssl_verify {
         ctx.force_repo_ssl_verify(SslVerify::No);
     }
-    validate(ctx, &token)?;
+    install::validate(ctx, &token, None)?;
     let options = SetOptions {
         archive: args.include_archive_channels.clone(),
         no_ssl_verify: args.no_ssl_verify,
@@ -92,7 +81,7 @@ pub fn conda_token_set(ctx: &mut Context, args: &CondaTokenSetArgs) -> Result<()
         set_default_channels: true,
         answer_flag: "--force-config-condarc",
     };
-    let path = conda_token_location(&args.location).path(&ctx.settings)?;
+    let path = Location::from(&args.location).path(&ctx.settings)?;
     let configured = apply_set(ctx, &token, &path, &options)?;
     print_set_success(ctx, configured);
     Ok(())
@@ -113,26 +102,8 @@ fn print_set_success(ctx: &Context, configured: bool) {
 
 /// `conda-token remove [--system | --env | --file F]`.
 pub fn conda_token_remove(ctx: &mut Context, location: &CondaTokenLocation) -> Result<()> {
-    let path = conda_token_location(location).path(&ctx.settings)?;
+    let path = Location::from(location).path(&ctx.settings)?;
     apply_remove(ctx, &path)
-}
-
-fn conda_token_location(location: &CondaTokenLocation) -> Location {
-    Location::from_flags(location.file.as_ref(), location.env, location.system)
-}
-
-/// Validates against the repository; a refusal is the validation error, exit 1.
-fn validate(ctx: &Context, token: &Secret) -> Result<()> {
-    match ctx.validate_token(token)? {
-        Validation::Valid => Ok(()),
-        Validation::Rejected { status } => Err(Error::TokenRejected {
-            detail: format!(
-                "The repository {} answered HTTP {status}.",
-                ctx.settings.repo_url
-            ),
-            hint: None,
-        }),
-    }
 }
 
 /// conda-token's `set`: the token file for the repository, then the `.condarc` keys, then the

@@ -109,10 +109,7 @@ fn collect(ctx: &Context) -> Result<Vec<Row>> {
             });
         }
     }
-    let settings = &ctx.settings;
-    let mut dirs = vec![settings.binstar_dir.as_path()];
-    dirs.extend(settings.legacy_binstar_dir.as_deref());
-    for file in token_files::list(&dirs)? {
+    for file in token_files::list(&ctx.settings.token_dirs())? {
         rows.push(Row {
             org_name: None,
             repo_url: file.url.clone(),

@@ -3,6 +3,7 @@
 
 use std::path::PathBuf;
 
+use crate::cli::{CondaTokenLocation, CondarcLocation};
 use crate::error::{Error, Result};
 use crate::settings::Settings;
 
@@ -16,7 +17,7 @@ pub enum Location {
 
 impl Location {
     /// From the three mutually exclusive flags the legacy commands take.
-    pub fn from_flags(file: Option<&PathBuf>, env: bool, system: bool) -> Location {
+    fn from_flags(file: Option<&PathBuf>, env: bool, system: bool) -> Location {
         match (file, env, system) {
             (Some(f), _, _) => Location::File(f.clone()),
             (None, true, _) => Location::Env,
@@ -47,6 +48,18 @@ impl Location {
                 }),
             Location::File(path) => Ok(path.clone()),
         }
+    }
+}
+
+impl From<&CondarcLocation> for Location {
+    fn from(flags: &CondarcLocation) -> Location {
+        Location::from_flags(flags.file.as_ref(), flags.env, flags.system)
+    }
+}
+
+impl From<&CondaTokenLocation> for Location {
+    fn from(flags: &CondaTokenLocation) -> Location {
+        Location::from_flags(flags.file.as_ref(), flags.env, flags.system)
     }
 }
 

@@ -220,6 +220,13 @@ impl Settings {
             .as_str()
     }
 
+    /// conda's token folders to read: the one we write, then the legacy one.
+    pub fn token_dirs(&self) -> Vec<&Path> {
+        std::iter::once(self.binstar_dir.as_path())
+            .chain(self.legacy_binstar_dir.as_deref())
+            .collect()
+    }
+
     /// The repository URL without its trailing slash, as conda channel URLs are written.
     pub fn repo_url_trimmed(&self) -> &str {
         self.repo_url.trim_end_matches('/')
