@@ -38,6 +38,10 @@ const LOCK_WAIT: Duration = Duration::from_secs(10);
 /// Takes the exclusive lock for `path`, creating the folder (0700) and lock file if needed.
 /// Waits at most [`LOCK_WAIT`] for another holder to release it.
 pub fn lock(path: &Path) -> io::Result<Lock> {
+    lock_within(path, LOCK_WAIT)
+}
+
+fn lock_within(path: &Path, wait: Duration) -> io::Result<Lock> {
     if let Some(dir) = path.parent() {
         create_dir_private(dir)?;
     }
@@ -46,7 +50,7 @@ pub fn lock(path: &Path) -> io::Result<Lock> {
     set_create_mode(&mut options, 0o600);
     let lock_file = lock_path(path);
     let file = options.open(&lock_file)?;
-    let deadline = Instant::now() + LOCK_WAIT;
+    let deadline = Instant::now() + wait;
     loop {
         match file.try_lock() {
             Ok(()) => return Ok(Lock { _file: file }),
@@ -60,7 +64,7 @@ pub fn lock(path: &Path) -> io::Result<Lock> {
                         "another process has held the lock {} for over {} seconds (a stopped \
                          `anaconda` or Python tool?)",
                         lock_file.display(),
-                        LOCK_WAIT.as_secs()
+                        wait.as_secs_f32()
                     ),
                 ));
             }
@@ -297,6 +301,11 @@ mod tests {
         std::thread::sleep(Duration::from_millis(100));
         drop(held);
         assert!(waiter.join().unwrap().is_ok());
+
+        let _held = lock(&path).unwrap();
+        let err = lock_within(&path, Duration::from_millis(100)).unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::TimedOut);
+        assert!(err.to_string().contains("keyring.lock"), "{err}");
     }
 
     #[test]

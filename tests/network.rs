@@ -247,3 +247,21 @@ fn conda_proxies_merge_with_the_environment_and_honour_no_proxy() {
     assert!(conda_proxy.seen().is_empty(), "{:?}", conda_proxy.seen());
     assert_eq!(env_proxy.seen().len(), 1);
 }
+
+#[test]
+fn a_redirect_to_plain_http_elsewhere_is_refused() {
+    let api = Api::start();
+    let mut home = Home::new();
+    home.with_api(&api);
+    api.mount(
+        wiremock::Mock::given(wiremock::matchers::method("HEAD")).respond_with(
+            wiremock::ResponseTemplate::new(302)
+                .insert_header("location", "http://repo.example.invalid/t/tok-1/x"),
+        ),
+    );
+    let out = home.install_given("tok-1", "acme").output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(err.contains("refused a redirect to plain HTTP"), "{err}");
+    assert!(!err.contains("tok-1"), "{err}");
+}
