@@ -16,6 +16,11 @@ pub enum Error {
     #[error("Aborted.")]
     Aborted,
 
+    /// A failure the original reports in these exact words, with no "Error:" before them
+    /// (scripts compare them).
+    #[error("{0}")]
+    Plain(String),
+
     /// A question needs an answer and stdin is not a terminal / is at end of input.
     #[error("{message}")]
     NeedsFlag { message: String, flag: &'static str },
@@ -153,7 +158,11 @@ impl Error {
             })),
             Error::Message { hint, .. } => hint.clone(),
             Error::Unreachable { hint, .. } => Some(hint.clone()),
-            Error::Usage(_) | Error::Aborted | Error::Io { .. } | Error::BadAnswer { .. } => None,
+            Error::Usage(_)
+            | Error::Aborted
+            | Error::Plain(_)
+            | Error::Io { .. }
+            | Error::BadAnswer { .. } => None,
         }
     }
 

@@ -53,7 +53,7 @@ impl Printer {
     /// to report: it prints `Aborted.` alone, as the original does.
     pub fn error(&self, error: &Error) {
         let mut err = anstream::stderr().lock();
-        if let Error::Aborted = error {
+        if let Error::Aborted | Error::Plain(_) = error {
             let _ = writeln!(err, "{error}");
             return;
         }

@@ -29,7 +29,9 @@ fn picker_and_confirmations_on_a_terminal() {
     std::thread::sleep(std::time::Duration::from_millis(500));
     session.send("\x1b[B").unwrap(); // arrow down to the second organization
     session.flush().unwrap();
-    std::thread::sleep(std::time::Duration::from_millis(200));
+    // The list is drawn again with the second organization marked: the key was read.
+    session.exp_string("> Beta Corp (beta)").unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(100));
     session.send("\r").unwrap();
     session.flush().unwrap();
     session

@@ -56,7 +56,7 @@ pub fn conda_token_list(ctx: &mut Context) -> Result<()> {
     let repo = &ctx.settings.repo_url;
     let files = token_files::list(&ctx.settings.token_dirs())?;
     let Some(file) = files.iter().find(|f| &f.url == repo) else {
-        return Err(Error::msg(format!(
+        return Err(Error::Plain(format!(
             "No tokens have been configured for {repo}"
         )));
     };
