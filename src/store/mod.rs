@@ -1,7 +1,7 @@
 //! Where the keyring entry lives, and read-modify-write of it (`files.md`).
 //!
-//! Commands see [`TokenStore`]: the effective entry for the configured domain, every entry with
-//! where it is stored (for `list`), and a locked change of the entry. Behind it:
+//! Commands see [`TokenStore`]: the effective entry for the configured domain, the entries in
+//! effect with where they are stored (for `list`), and a locked change of the entry. Behind it:
 //! - the preferred store, where writes go: the JSON keyring file (default) or the OS keyring
 //!   (`preferred_token_storage = "system"`), both [`Backend`]s;
 //! - with the OS keyring, the file as a read-only fallback, as the Python tool reads both;
