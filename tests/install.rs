@@ -638,3 +638,17 @@ fn no_temporary_files_are_left_behind() {
         }
     }
 }
+
+#[test]
+fn token_from_stdin_then_the_answer_on_the_next_line() {
+    let api = Api::start();
+    let mut home = Home::new();
+    home.with_api(&api);
+    api.repo_accepts(TOKEN);
+    home.cmd(&["token", "install", "-", "-o", "acme"])
+        .write_stdin(format!("{TOKEN}\ny\n"))
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("and conda has been configured."));
+    assert!(home.condarc_path().exists());
+}

@@ -84,12 +84,8 @@ fn api_requests_use_the_proxy_unless_no_proxy() {
 fn ssl_verify_from_a_condarc_d_file_is_used_for_the_repository_check() {
     let server = tls::start(200, "");
     let mut home = Home::new();
-    home.set(
-        "CONDA_TOKEN_REPO_URL",
-        format!("https://localhost:{}/repo/", server.port),
-    );
-    let ca = home.path().join("ca.pem");
-    server.write_ca(&ca);
+    home.set("CONDA_TOKEN_REPO_URL", server.repo_url());
+    let ca = server.ca_in(home.path());
     let dir = home.path().join(".conda/condarc.d");
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(
@@ -109,10 +105,7 @@ fn ssl_verify_from_a_condarc_d_file_is_used_for_the_repository_check() {
 fn conda_token_no_ssl_verify_skips_verification_for_the_check() {
     let server = tls::start(200, "");
     let mut home = Home::new();
-    home.set(
-        "CONDA_TOKEN_REPO_URL",
-        format!("https://localhost:{}/repo/", server.port),
-    );
+    home.set("CONDA_TOKEN_REPO_URL", server.repo_url());
     home.conda_token(&["set", "tok-1", "--force-config-condarc"])
         .assert()
         .code(1)
@@ -183,12 +176,8 @@ fn verification_off_is_warned_about_once() {
 fn conda_client_certificate_is_presented_to_the_repository() {
     let server = tls::start_mutual(200, "");
     let mut home = Home::new();
-    home.set(
-        "CONDA_TOKEN_REPO_URL",
-        format!("https://localhost:{}/repo/", server.port),
-    );
-    let ca = home.path().join("ca.pem");
-    server.write_ca(&ca);
+    home.set("CONDA_TOKEN_REPO_URL", server.repo_url());
+    let ca = server.ca_in(home.path());
     let client = home.path().join("client.pem");
     std::fs::write(&client, &server.client_pem).unwrap();
     std::fs::write(

@@ -13,10 +13,7 @@ const TOKEN: &str = "tok-tls-1";
 
 fn home_for(server: &tls::TlsServer) -> Home {
     let mut home = Home::new();
-    home.set(
-        "CONDA_TOKEN_REPO_URL",
-        format!("https://localhost:{}/repo/", server.port),
-    );
+    home.set("CONDA_TOKEN_REPO_URL", server.repo_url());
     home
 }
 
@@ -24,8 +21,7 @@ fn home_for(server: &tls::TlsServer) -> Home {
 fn repository_check_with_a_ca_bundle_from_conda_ssl_verify() {
     let server = tls::start(200, "");
     let mut home = home_for(&server);
-    let ca = home.path().join("ca.pem");
-    server.write_ca(&ca);
+    let ca = server.ca_in(home.path());
     home.set("CONDA_SSL_VERIFY", ca.to_str().unwrap());
     let out = home.install_given(TOKEN, "acme").output().unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
@@ -36,8 +32,7 @@ fn repository_check_with_a_ca_bundle_from_conda_ssl_verify() {
 fn repository_check_with_a_ca_bundle_from_condarc() {
     let server = tls::start(200, "");
     let home = home_for(&server);
-    let ca = home.path().join("ca.pem");
-    server.write_ca(&ca);
+    let ca = server.ca_in(home.path());
     std::fs::write(
         home.condarc_path(),
         format!("ssl_verify: {}\n", ca.display()),
@@ -86,8 +81,7 @@ fn api_requests_follow_anaconda_auth_ssl_verify() {
     assert!(stderr(&out).contains("ssl_verify"), "{}", stderr(&out));
     // Trusted through a CA bundle: the requests go through (the canned answer has no business
     // organization, so the command then stops there).
-    let ca = home.path().join("ca.pem");
-    server.write_ca(&ca);
+    let ca = server.ca_in(home.path());
     home.set("ANACONDA_AUTH_SSL_VERIFY", ca.to_str().unwrap());
     let out = home.cmd(&["token", "install", "-y"]).output().unwrap();
     assert_eq!(out.status.code(), Some(1));

@@ -118,4 +118,16 @@ impl TlsServer {
     pub fn write_ca(&self, path: &Path) {
         std::fs::write(path, &self.ca_pem).unwrap();
     }
+
+    /// The repository URL on this server.
+    pub fn repo_url(&self) -> String {
+        format!("https://localhost:{}/repo/", self.port)
+    }
+
+    /// Writes the CA certificate into `home` as `ca.pem`; returns its path.
+    pub fn ca_in(&self, home: &Path) -> std::path::PathBuf {
+        let ca = home.join("ca.pem");
+        self.write_ca(&ca);
+        ca
+    }
 }
