@@ -57,7 +57,7 @@ pub fn finish(ctx: &mut Context, set_default_channels: bool, yes: bool) -> Resul
         let path = ctx.settings.user_condarc.clone();
         config::configure(ctx, &path, yes, &[], "--yes")?
     };
-    cache::clean_index_cache(ctx.settings.conda_exe.as_deref(), &ctx.printer);
+    cache::clean_index_cache(ctx.settings.conda_exe().as_deref(), &ctx.printer);
     print_success(ctx, configured);
     Ok(())
 }

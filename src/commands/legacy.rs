@@ -131,7 +131,7 @@ fn apply_set(ctx: &mut Context, token: &Secret, path: &Path, options: &SetOption
             &options.archive,
             options.answer_flag,
         )?;
-    cache::clean_index_cache(ctx.settings.conda_exe.as_deref(), &ctx.printer);
+    cache::clean_index_cache(ctx.settings.conda_exe().as_deref(), &ctx.printer);
     Ok(configured)
 }
 
@@ -159,6 +159,6 @@ fn apply_remove(ctx: &mut Context, path: &Path) -> Result<()> {
         ctx.printer
             .line(&format!("Removed default_channels from {}", path.display()));
     }
-    cache::clean_index_cache(ctx.settings.conda_exe.as_deref(), &ctx.printer);
+    cache::clean_index_cache(ctx.settings.conda_exe().as_deref(), &ctx.printer);
     Ok(())
 }

@@ -55,8 +55,6 @@ pub struct Settings {
     /// conda's token folder we write, and the legacy one we also read.
     pub binstar_dir: PathBuf,
     pub legacy_binstar_dir: Option<PathBuf>,
-    /// A `conda` executable to clean the index cache with: `$CONDA_EXE` then `PATH`.
-    pub conda_exe: Option<PathBuf>,
     /// The active environment (`CONDA_PREFIX`).
     pub conda_prefix: Option<PathBuf>,
     /// conda's root prefix: `CONDA_ROOT`, else derived from `CONDA_EXE`.
@@ -198,7 +196,6 @@ impl Settings {
             user_condarc: home.join(".condarc"),
             binstar_dir,
             legacy_binstar_dir,
-            conda_exe: find_conda(env),
             conda_prefix: env.get("CONDA_PREFIX").map(PathBuf::from),
             conda_root: conda_root(env),
             env: env.clone(),
@@ -218,6 +215,12 @@ impl Settings {
             .get(service)?
             .get(user)?
             .as_str()
+    }
+
+    /// A `conda` executable to clean the index cache with: `$CONDA_EXE` then `PATH`. Looked up
+    /// only by the commands that clean it, not at every start.
+    pub fn conda_exe(&self) -> Option<PathBuf> {
+        find_conda(&self.env)
     }
 
     /// conda's token folders to read: the one we write, then the legacy one.
