@@ -279,11 +279,6 @@ impl TokenStore {
         Ok(result.expect("set by the closure"))
     }
 
-    /// Where writes go, said under `list`.
-    pub fn describe(&self) -> String {
-        self.preferred.describe()
-    }
-
     /// The preferred store's entry, else the fallback's. A preferred store that cannot be
     /// reached at all (no D-Bus) is passed over with a warning when there is a fallback, as the
     /// Python tool's keyring chain does; an entry that cannot be decoded is always an error.
