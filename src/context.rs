@@ -8,6 +8,7 @@ use crate::api::repo::{self, Validation};
 use crate::api::{Http, Network};
 use crate::conda::settings::{self as conda_settings, CondaNetwork};
 use crate::error::{Error, Result};
+use crate::fs::Locks;
 use crate::output::Printer;
 use crate::prompt::Prompter;
 use crate::secret::Secret;
@@ -19,6 +20,8 @@ pub struct Context {
     pub printer: Printer,
     pub prompter: Box<dyn Prompter>,
     pub store: TokenStore,
+    /// Our lock files, for every write of user data (`crate::fs`).
+    pub locks: Locks,
     api_http: OnceCell<Http>,
     repo_http: OnceCell<Http>,
     api_key: OnceCell<Secret>,
@@ -34,12 +37,14 @@ impl Context {
         for warning in &settings.warnings {
             printer.warn(warning);
         }
-        let store = TokenStore::from_settings(&settings, printer.clone());
+        let locks = Locks::new(&settings.lock_dir);
+        let store = TokenStore::from_settings(&settings, &locks, printer.clone());
         Context {
             settings,
             printer,
             prompter,
             store,
+            locks,
             api_http: OnceCell::new(),
             repo_http: OnceCell::new(),
             api_key: OnceCell::new(),

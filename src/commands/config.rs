@@ -52,7 +52,7 @@ pub fn configure(
         }
     }
     let wanted = channels::default_channels(&repo, archive);
-    condarc::edit(path, |rc| {
+    condarc::edit(&ctx.locks, path, |rc| {
         rc.set_list("default_channels", &wanted);
         // conda older than 25.9 needs this off for the new channels to take effect; newer
         // conda rejects the key, so it is only ever turned off, never added.

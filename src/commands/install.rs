@@ -79,7 +79,12 @@ pub fn install_token(ctx: &mut Context, org: &str, token: &Secret, origin: &Orig
     // first) is still kept in the keyring entry, where the conda plugin reads it.
     match token_files::check_token(token) {
         Ok(()) => {
-            token_files::write(&ctx.settings.binstar_dir, &ctx.settings.repo_url, token)?;
+            token_files::write(
+                &ctx.locks,
+                &ctx.settings.binstar_dir,
+                &ctx.settings.repo_url,
+                token,
+            )?;
         }
         Err(_) => ctx.printer.warn(
             "The issued token has characters conda cannot put in a URL: it was stored in the \

@@ -110,9 +110,14 @@ pub fn conda_token_remove(ctx: &mut Context, location: &CondaTokenLocation) -> R
 /// default channels (the `config` flow), then the index cache.
 /// Returns whether the default channels are configured now.
 fn apply_set(ctx: &mut Context, token: &Secret, path: &Path, options: &SetOptions) -> Result<bool> {
-    token_files::write(&ctx.settings.binstar_dir, &ctx.settings.repo_url, token)?;
+    token_files::write(
+        &ctx.locks,
+        &ctx.settings.binstar_dir,
+        &ctx.settings.repo_url,
+        token,
+    )?;
     let signing_base = ctx.settings.repo_url_trimmed().to_string();
-    condarc::edit(path, |rc| {
+    condarc::edit(&ctx.locks, path, |rc| {
         rc.set_scalar("add_anaconda_token", "true");
         if options.no_ssl_verify {
             rc.set_scalar("ssl_verify", "false");
@@ -140,12 +145,12 @@ fn apply_set(ctx: &mut Context, token: &Secret, path: &Path, options: &SetOption
 /// repository); keys that are absent stay absent.
 fn apply_remove(ctx: &mut Context, path: &Path) -> Result<()> {
     let repo = ctx.settings.repo_url.clone();
-    if token_files::remove(&ctx.settings.binstar_dir, &repo)? {
+    if token_files::remove(&ctx.locks, &ctx.settings.binstar_dir, &repo)? {
         ctx.printer
             .line(&format!("Removed conda's token for {repo}"));
     }
     let signing_base = ctx.settings.repo_url_trimmed().to_string();
-    let removed_channels = condarc::edit(path, |rc| {
+    let removed_channels = condarc::edit(&ctx.locks, path, |rc| {
         let removed = rc.remove("default_channels");
         if rc.get_scalar("signing_metadata_url_base").as_deref() == Some(signing_base.as_str()) {
             rc.remove("signing_metadata_url_base");

@@ -47,12 +47,12 @@ pub fn run(ctx: &mut Context, args: &UninstallArgs) -> Result<()> {
 
 /// conda's token file for the repository goes too when it holds a token being removed.
 fn remove_conda_token_file(ctx: &Context, removed: &[RepoToken]) -> Result<()> {
-    let dir = &ctx.settings.binstar_dir;
-    let url = &ctx.settings.repo_url;
-    if let Some(current) = token_files::read(dir, url)?
-        && removed.iter().any(|t| t.token == current)
-    {
-        token_files::remove(dir, url)?;
-    }
+    let tokens: Vec<_> = removed.iter().map(|t| &t.token).collect();
+    token_files::remove_holding(
+        &ctx.locks,
+        &ctx.settings.binstar_dir,
+        &ctx.settings.repo_url,
+        &tokens,
+    )?;
     Ok(())
 }

@@ -21,7 +21,7 @@ use std::path::{Path, PathBuf};
 use saphyr_parser::{Event, Marker, Parser, ScalarStyle, Span};
 
 use crate::error::{Error, Result};
-use crate::fs::{Mode, update, write_atomic};
+use crate::fs::{Locks, Mode, write_like};
 
 /// A parsed `.condarc`: its text and where each top-level key is in it.
 #[derive(Debug, Clone)]
@@ -399,15 +399,19 @@ impl Condarc {
     }
 }
 
-/// Read-modify-write of the `.condarc` at `path` under the lock of [`crate::fs::update`]
+/// Read-modify-write of the `.condarc` at `path` under the lock of [`Locks::update`]
 /// (`Mode::Public`: a new file is 0644 less umask, an existing one keeps its mode and owner).
 ///
 /// Parses the file (invalid: the error is returned and the file left untouched), calls
 /// `change`, and if the text changed, saves the old content as `<file>.bak` and writes the new
 /// content atomically. A missing file is created (no `.bak`). An error from `change` writes
 /// nothing.
-pub fn edit<T>(path: &Path, change: impl FnOnce(&mut Condarc) -> Result<T>) -> Result<T> {
-    let outcome = update(path, Mode::Public, |old: Option<&[u8]>| {
+pub fn edit<T>(
+    locks: &Locks,
+    path: &Path,
+    change: impl FnOnce(&mut Condarc) -> Result<T>,
+) -> Result<T> {
+    let outcome = locks.update(path, Mode::Public, |old: Option<&[u8]>| {
         let text = decode(path, old.unwrap_or_default())?;
         let mut doc = Condarc::parse(path, &text)?;
         let result = change(&mut doc)?;
@@ -437,7 +441,7 @@ pub fn edit<T>(path: &Path, change: impl FnOnce(&mut Condarc) -> Result<T>) -> R
     })
 }
 
-/// `crate::fs::update` needs an error type that I/O errors convert into; `Error` has no such
+/// `Locks::update` needs an error type that I/O errors convert into; `Error` has no such
 /// conversion (its I/O errors name their action and file), so this carries both kinds through.
 enum EditError {
     Io(std::io::Error),
@@ -463,30 +467,15 @@ fn backup_path(path: &Path) -> PathBuf {
     path.with_file_name(name)
 }
 
-/// Saves the previous content as `<file>.bak`. The copy gets the file's own permissions (and,
-/// when allowed, owner) before it receives the content: a `.condarc` may hold proxy passwords,
-/// and a 0600 file must not leave a 0644 copy behind.
+/// Saves the previous content as `<file>.bak`, with the file's own permissions (and, when
+/// allowed, owner) from its first byte: a `.condarc` may hold proxy passwords, and a 0600 file
+/// must not leave a 0644 copy behind. The backup is written beside it and renamed into place,
+/// so a `.bak` that is a link (planted by whoever can write the folder) is replaced, never
+/// followed, and a failed write never leaves an empty or half `.bak`.
 fn write_backup(path: &Path, old: &[u8]) -> Result<()> {
     let bak = backup_path(path);
-    #[cfg(unix)]
-    if let Ok(meta) = std::fs::metadata(path) {
-        use std::os::unix::fs::{MetadataExt, OpenOptionsExt, PermissionsExt};
-        let mode = meta.permissions().mode() & 0o777;
-        if std::fs::symlink_metadata(&bak).is_ok() {
-            std::fs::set_permissions(&bak, std::fs::Permissions::from_mode(mode))
-                .map_err(Error::io("write", &bak))?;
-        } else {
-            std::fs::OpenOptions::new()
-                .write(true)
-                .create_new(true)
-                .mode(mode)
-                .open(&bak)
-                .map_err(Error::io("write", &bak))?;
-            // Best effort, as in crate::fs: only root may give a file away.
-            let _ = std::os::unix::fs::chown(&bak, Some(meta.uid()), Some(meta.gid()));
-        }
-    }
-    write_atomic(&bak, old, Mode::Public).map_err(Error::io("write", &bak))
+    let meta = std::fs::metadata(path).map_err(Error::io("read", path))?;
+    write_like(&bak, old, &meta).map_err(Error::io("write", &bak))
 }
 
 /// The file's bytes as text; not UTF-8 is an invalid file (with the place of the first bad byte).
@@ -1736,6 +1725,10 @@ mod tests {
         std::fs::metadata(path).unwrap().permissions().mode() & 0o777
     }
 
+    fn locks(dir: &tempfile::TempDir) -> Locks {
+        Locks::new(dir.path().join("locks"))
+    }
+
     #[test]
     fn edit_writes_backup_and_keeps_mode() {
         let dir = tempfile::tempdir().unwrap();
@@ -1747,7 +1740,7 @@ mod tests {
             use std::os::unix::fs::PermissionsExt;
             std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o640)).unwrap();
         }
-        let answer = edit(&path, |c| {
+        let answer = edit(&locks(&dir), &path, |c| {
             c.set_scalar("add_anaconda_token", "true");
             Ok(c.get_list("channels"))
         })
@@ -1771,7 +1764,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join(".condarc");
         std::fs::write(&path, "ssl_verify: false\n").unwrap();
-        edit(&path, |c| {
+        edit(&locks(&dir), &path, |c| {
             c.set_scalar("ssl_verify", "false");
             Ok(())
         })
@@ -1779,7 +1772,7 @@ mod tests {
         assert!(!dir.path().join(".condarc.bak").exists());
         // A missing file that stays empty is not created.
         let missing = dir.path().join("other");
-        edit(&missing, |c| Ok(c.remove("x"))).unwrap();
+        edit(&locks(&dir), &missing, |c| Ok(c.remove("x"))).unwrap();
         assert!(!missing.exists());
     }
 
@@ -1787,7 +1780,7 @@ mod tests {
     fn edit_creates_missing_file_without_backup() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("env").join(".condarc");
-        edit(&path, |c| {
+        edit(&locks(&dir), &path, |c| {
             c.set_list("default_channels", &channels());
             Ok(())
         })
@@ -1803,7 +1796,7 @@ mod tests {
         let bad = b"key: value\n  bad: indent: x\n";
         std::fs::write(&path, bad).unwrap();
         let mut called = false;
-        let r = edit(&path, |c| {
+        let r = edit(&locks(&dir), &path, |c| {
             called = true;
             c.set_scalar("a", "b");
             Ok(())
@@ -1819,7 +1812,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join(".condarc");
         std::fs::write(&path, "a: 1\n").unwrap();
-        let r: Result<()> = edit(&path, |c| {
+        let r: Result<()> = edit(&locks(&dir), &path, |c| {
             c.set_scalar("a", "2");
             Err(Error::msg("no"))
         });
@@ -1833,11 +1826,38 @@ mod tests {
         let path = dir.path().join(".condarc");
         let text = "default_channels: &ch [a]\nchannels: *ch\n";
         std::fs::write(&path, text).unwrap();
-        let r = edit(&path, |c| {
+        let r = edit(&locks(&dir), &path, |c| {
             c.set_list("default_channels", &channels());
             Ok(())
         });
         assert!(matches!(r, Err(Error::Message { .. })), "{r:?}");
         assert_eq!(std::fs::read_to_string(&path).unwrap(), text);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_backup_that_is_a_link_is_replaced_not_followed() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(".condarc");
+        std::fs::write(&path, "a: 1\n").unwrap();
+        let victim = dir.path().join("victim");
+        std::fs::write(&victim, "root-only content").unwrap();
+        std::os::unix::fs::symlink(&victim, dir.path().join(".condarc.bak")).unwrap();
+        edit(&locks(&dir), &path, |c| {
+            c.set_scalar("a", "2");
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(std::fs::read_to_string(&victim).unwrap(), "root-only content");
+        let bak = dir.path().join(".condarc.bak");
+        assert!(std::fs::symlink_metadata(&bak).unwrap().is_file());
+        assert_eq!(std::fs::read_to_string(&bak).unwrap(), "a: 1\n");
+        // No lock file is left beside the user's file.
+        let mut names: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        names.sort();
+        assert_eq!(names, [".condarc", ".condarc.bak", "locks", "victim"]);
     }
 }

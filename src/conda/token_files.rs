@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, percent_decode_str, utf8_percent_encode};
 
 use crate::error::{Error, Result};
-use crate::fs::{self, Mode};
+use crate::fs::{self, Locks, Mode};
 use crate::secret::Secret;
 
 /// Everything but `A-Z a-z 0-9 _ . - ~` is escaped (Python's `quote_plus(url, safe="")`).
@@ -59,20 +59,43 @@ pub fn check_token(token: &Secret) -> Result<()> {
 }
 
 /// Writes the token for `url` into `dir` (created 0700 if missing; the file 0600 from birth).
-pub fn write(dir: &Path, url: &str, token: &Secret) -> Result<PathBuf> {
+pub fn write(locks: &Locks, dir: &Path, url: &str, token: &Secret) -> Result<PathBuf> {
     let path = dir.join(file_name(url));
-    fs::update(&path, Mode::Secret, |_| {
+    locks.update(&path, Mode::Secret, |_| {
         Ok::<_, Error>((Some(token.expose().as_bytes().to_vec()), ()))
     })?;
     Ok(path)
 }
 
+/// Whether the token file for `url` in `dir` could be written now (before a token is issued).
+pub fn check_writable(locks: &Locks, dir: &Path, url: &str) -> Result<()> {
+    Ok(locks.check_writable(&dir.join(file_name(url)))?)
+}
+
 /// Removes the token file for `url` from `dir`; returns whether there was one.
-pub fn remove(dir: &Path, url: &str) -> Result<bool> {
+pub fn remove(locks: &Locks, dir: &Path, url: &str) -> Result<bool> {
+    remove_if(locks, dir, url, |_| true)
+}
+
+/// Removes the token file for `url` from `dir` when it holds one of `tokens`, reading it under
+/// the lock under which it is removed (a parallel install's new token is never removed).
+pub fn remove_holding(locks: &Locks, dir: &Path, url: &str, tokens: &[&Secret]) -> Result<bool> {
+    remove_if(locks, dir, url, |current| tokens.contains(&current))
+}
+
+fn remove_if(
+    locks: &Locks,
+    dir: &Path,
+    url: &str,
+    remove: impl FnOnce(&Secret) -> bool,
+) -> Result<bool> {
     let path = dir.join(file_name(url));
-    fs::remove_locked(&path)
-        .map_err(fs::context("remove", &path))
-        .map_err(Error::from)
+    Ok(locks.remove_if(&path, |bytes| remove(&secret_of(bytes)))?)
+}
+
+/// A token file's content as conda reads it (surrounding whitespace trimmed).
+fn secret_of(bytes: &[u8]) -> Secret {
+    Secret::new(String::from_utf8_lossy(bytes).trim())
 }
 
 /// The token stored for exactly `url` in `dir`, if any.
@@ -80,7 +103,7 @@ pub fn read(dir: &Path, url: &str) -> Result<Option<Secret>> {
     let path = dir.join(file_name(url));
     Ok(fs::read_optional(&path)
         .map_err(fs::context("read", &path))?
-        .map(|bytes| Secret::new(String::from_utf8_lossy(&bytes).trim())))
+        .map(|bytes| secret_of(&bytes)))
 }
 
 /// Every `*.token` file in the given folders (missing folders are skipped), first folder first,
@@ -103,10 +126,13 @@ pub fn list(dirs: &[&Path]) -> Result<Vec<TokenFile>> {
                 continue;
             }
             let path = entry.path();
-            let content = std::fs::read(&path).map_err(fs::context("read", &path))?;
+            let Some(content) = fs::read_optional(&path).map_err(fs::context("read", &path))?
+            else {
+                continue;
+            };
             in_dir.push(TokenFile {
                 url,
-                token: Secret::new(String::from_utf8_lossy(&content).trim()),
+                token: secret_of(&content),
                 path,
             });
         }
@@ -151,7 +177,8 @@ mod tests {
         let data = dir.path().join("binstar");
         let legacy = dir.path().join("legacy");
         let url = "https://repo.anaconda.cloud/repo/";
-        let path = write(&data, url, &Secret::new("tok-1")).unwrap();
+        let locks = Locks::new(dir.path().join("locks"));
+        let path = write(&locks, &data, url, &Secret::new("tok-1")).unwrap();
         assert_eq!(std::fs::read_to_string(&path).unwrap(), "tok-1");
         #[cfg(unix)]
         {
@@ -169,8 +196,11 @@ mod tests {
             .collect();
         assert_eq!(summary, [(url, "tok-1"), ("https://other/", "t2")]);
         assert_eq!(read(&data, url).unwrap().unwrap().expose(), "tok-1");
-        assert!(remove(&data, url).unwrap());
-        assert!(!remove(&data, url).unwrap());
+        assert!(!remove_holding(&locks, &data, url, &[&Secret::new("other")]).unwrap());
+        assert!(remove_holding(&locks, &data, url, &[&Secret::new("tok-1")]).unwrap());
+        write(&locks, &data, url, &Secret::new("tok-1")).unwrap();
+        assert!(remove(&locks, &data, url).unwrap());
+        assert!(!remove(&locks, &data, url).unwrap());
         assert!(read(&data, url).unwrap().is_none());
     }
 }

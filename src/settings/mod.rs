@@ -54,6 +54,8 @@ pub struct Settings {
     pub user_condarc: PathBuf,
     /// conda's token folder we write, and the legacy one we also read.
     pub binstar_dir: PathBuf,
+    /// Our lock files' folder: `$XDG_RUNTIME_DIR/anaconda-token`, else the user's cache folder's.
+    pub lock_dir: PathBuf,
     pub legacy_binstar_dir: Option<PathBuf>,
     /// The active environment (`CONDA_PREFIX`).
     pub conda_prefix: Option<PathBuf>,
@@ -195,6 +197,7 @@ impl Settings {
             config_path,
             user_condarc: home.join(".condarc"),
             binstar_dir,
+            lock_dir: lock_dir(env, &home),
             legacy_binstar_dir,
             conda_prefix: env.get("CONDA_PREFIX").map(PathBuf::from),
             conda_root: conda_root(env),
@@ -301,6 +304,30 @@ fn binstar_dirs(env: &Env, home: &Path) -> (PathBuf, Option<PathBuf>) {
     };
     let legacy = cfg!(target_os = "linux").then(|| home.join(".local/share/binstar"));
     (dir, legacy)
+}
+
+/// Where our lock files go: the per-session runtime folder when there is one (cleared at
+/// logout, never backed up), else the user's cache folder; never beside the user's files.
+fn lock_dir(env: &Env, home: &Path) -> PathBuf {
+    const NAME: &str = "anaconda-token";
+    if let Some(run) = env.get("XDG_RUNTIME_DIR").map(PathBuf::from)
+        && run.is_absolute()
+    {
+        return run.join(NAME);
+    }
+    let cache = if cfg!(windows) {
+        env.get("LOCALAPPDATA")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| home.join("AppData").join("Local"))
+    } else if cfg!(target_os = "macos") {
+        home.join("Library").join("Caches")
+    } else {
+        env.get("XDG_CACHE_HOME")
+            .map(PathBuf::from)
+            .filter(|p| p.is_absolute())
+            .unwrap_or_else(|| home.join(".cache"))
+    };
+    cache.join(NAME)
 }
 
 /// `$CONDA_ROOT`, else the prefix `$CONDA_EXE` lives in (`<root>/bin/conda`,

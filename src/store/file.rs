@@ -3,7 +3,7 @@
 //! the file stays byte-compatible with the Python tool (`files.md`).
 //!
 //! Unlike the Python tool, a file we cannot parse is an error and is never overwritten, and every
-//! write goes through `crate::fs::update` (lock, temp file 0600, fsync, rename).
+//! write goes through `crate::fs::Locks::update` (lock, temp file 0600, fsync, rename).
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -12,16 +12,28 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 
 use crate::error::{Error, Result};
-use crate::fs::{self, Mode};
+use crate::fs::{self, Locks, Mode};
 
 #[derive(Debug, Clone)]
 pub struct FileStore {
     path: PathBuf,
+    locks: Locks,
 }
 
 impl FileStore {
-    pub fn new(path: impl Into<PathBuf>) -> Self {
-        FileStore { path: path.into() }
+    pub fn new(path: impl Into<PathBuf>, locks: Locks) -> Self {
+        FileStore {
+            path: path.into(),
+            locks,
+        }
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub fn locks(&self) -> &Locks {
+        &self.locks
     }
 
     pub fn get(&self, service: &str, user: &str) -> Result<Option<String>> {
@@ -77,7 +89,7 @@ impl FileStore {
         change: impl FnOnce(&mut Map<String, Value>) -> Result<(bool, T)>,
     ) -> Result<T> {
         let path = &self.path;
-        fs::update(path, Mode::Secret, |bytes| {
+        self.locks.update(path, Mode::Secret, |bytes| {
             let mut data = parse(path, bytes)?;
             let (changed, result) = change(&mut data)?;
             let new = changed.then(|| to_python_json(&data));
@@ -228,6 +240,10 @@ impl serde_json::ser::Formatter for PythonFormatter {
 mod tests {
     use super::*;
 
+    fn test_locks(dir: &tempfile::TempDir) -> Locks {
+        Locks::new(dir.path().join("locks"))
+    }
+
     #[test]
     fn writes_like_python_json_dump() {
         let data: Map<String, Value> = serde_json::from_str(
@@ -250,7 +266,7 @@ mod tests {
             r#"{"zzz": {"a": "1"}, "Anaconda Cloud": {"other.example": "x", "anaconda.com": "old"}}"#,
         )
         .unwrap();
-        let store = FileStore::new(&path);
+        let store = FileStore::new(&path, test_locks(&dir));
         store
             .update("Anaconda Cloud", "anaconda.com", |old| {
                 assert_eq!(old, Some("old"));
@@ -279,7 +295,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("keyring");
         std::fs::write(&path, r#"{"S": {"old": "a", "other": "b"}}"#).unwrap();
-        let store = FileStore::new(&path);
+        let store = FileStore::new(&path, test_locks(&dir));
         let moved = store
             .rename("S", "old", "new", &|s| Ok(format!("{s}!")))
             .unwrap();
@@ -295,7 +311,7 @@ mod tests {
     fn empty_and_missing_files_are_empty_stores() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("keyring");
-        let store = FileStore::new(&path);
+        let store = FileStore::new(&path, test_locks(&dir));
         assert_eq!(store.get("s", "u").unwrap(), None);
         std::fs::write(&path, "").unwrap();
         assert_eq!(store.get("s", "u").unwrap(), None);
@@ -307,7 +323,7 @@ mod tests {
         let path = dir.path().join("keyring");
         for content in ["{not json", "[1, 2]", r#"{"Anaconda Cloud": "flat"}"#] {
             std::fs::write(&path, content).unwrap();
-            let store = FileStore::new(&path);
+            let store = FileStore::new(&path, test_locks(&dir));
             let err = store
                 .update("Anaconda Cloud", "anaconda.com", |_| {
                     Ok((Change::Set("x".into()), ()))

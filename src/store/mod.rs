@@ -18,6 +18,7 @@ use std::cell::{Cell, OnceCell};
 use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
+use crate::fs::{Lock, Locks};
 use crate::output::Printer;
 use crate::settings::{Settings, Storage};
 pub use file::{Change, FileStore};
@@ -41,6 +42,8 @@ pub trait Backend {
     ) -> Result<bool>;
     /// Where the entries are, for `list` and messages.
     fn describe(&self) -> String;
+    /// Whether a write would go through, found out without writing (before a token is issued).
+    fn check_writable(&self) -> Result<()>;
 }
 
 impl Backend for FileStore {
@@ -68,6 +71,10 @@ impl Backend for FileStore {
     fn describe(&self) -> String {
         FileStore::describe(self)
     }
+
+    fn check_writable(&self) -> Result<()> {
+        self.locks().check_writable(self.path()).map_err(Error::from)
+    }
 }
 
 /// The OS keyring, opened on first use: a command that never touches the entry never waits on
@@ -77,13 +84,15 @@ struct LazySystemStore {
     /// The keyring file's lock, held for our read-modify-writes of the OS keyring too: it has no
     /// lock of its own, and two installs at once must not lose a token.
     lock: PathBuf,
+    locks: Locks,
 }
 
 impl LazySystemStore {
-    fn new(keyring_path: &Path) -> Self {
+    fn new(keyring_path: &Path, locks: Locks) -> Self {
         LazySystemStore {
             store: OnceCell::new(),
             lock: keyring_path.to_path_buf(),
+            locks,
         }
     }
 
@@ -100,8 +109,10 @@ impl LazySystemStore {
         }
     }
 
-    fn locked(&self) -> Result<crate::fs::Lock> {
-        crate::fs::lock(&self.lock).map_err(|e| crate::fs::context("lock", &self.lock)(e).into())
+    fn locked(&self) -> Result<Lock> {
+        self.locks
+            .lock(&self.lock)
+            .map_err(|e| crate::fs::context("lock", &self.lock)(e).into())
     }
 }
 
@@ -151,6 +162,13 @@ impl Backend for LazySystemStore {
             Err(_) => "the system keyring".into(),
         }
     }
+
+    /// The OS keyring cannot tell whether a write would go through without writing: it must at
+    /// least be reachable, and the lock must be free.
+    fn check_writable(&self) -> Result<()> {
+        self.open()?;
+        self.locked().map(drop)
+    }
 }
 
 /// The user names older versions stored `anaconda.com`'s entry under.
@@ -169,6 +187,9 @@ pub struct StoredEntry {
 
 pub struct TokenStore {
     domain: String,
+    /// The keyring file: its lock guards the entry in either store.
+    keyring_path: PathBuf,
+    locks: Locks,
     preferred: Box<dyn Backend>,
     fallback: Option<Box<dyn Backend>>,
     /// The secret `ANACONDA_AUTH_KEYRING` gives for this domain.
@@ -188,18 +209,20 @@ enum Which {
 }
 
 impl TokenStore {
-    pub fn from_settings(settings: &Settings, printer: Printer) -> Self {
-        let file = Box::new(FileStore::new(&settings.keyring_path));
+    pub fn from_settings(settings: &Settings, locks: &Locks, printer: Printer) -> Self {
+        let file = Box::new(FileStore::new(&settings.keyring_path, locks.clone()));
         let (preferred, fallback): (Box<dyn Backend>, Option<Box<dyn Backend>>) =
             match settings.storage {
                 Storage::File => (file, None),
                 Storage::System => (
-                    Box::new(LazySystemStore::new(&settings.keyring_path)),
+                    Box::new(LazySystemStore::new(&settings.keyring_path, locks.clone())),
                     Some(file),
                 ),
             };
         TokenStore {
             domain: settings.domain.clone(),
+            keyring_path: settings.keyring_path.clone(),
+            locks: locks.clone(),
             preferred,
             fallback,
             from_environment: settings
@@ -246,6 +269,22 @@ impl TokenStore {
             self.read(Which::Fallback)?;
         }
         Ok(())
+    }
+
+    /// Whether [`modify`](Self::modify) would go through: the entry is readable (see
+    /// [`check`](Self::check)) and the preferred store takes a write.
+    pub fn check_writable(&self) -> Result<()> {
+        self.check()?;
+        self.preferred.check_writable()
+    }
+
+    /// Takes the entry's lock and keeps it until the guard is dropped: a command that issues a
+    /// token holds it from before the request until the token is stored, so that no other
+    /// process can take it in between and make the store fail after the old token is revoked.
+    pub fn hold(&self) -> Result<Lock> {
+        self.locks
+            .lock(&self.keyring_path)
+            .map_err(|e| crate::fs::context("lock", &self.keyring_path)(e).into())
     }
 
     /// Changes the entry in the preferred store, under its lock. The entry changed is the

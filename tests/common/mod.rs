@@ -18,6 +18,8 @@ pub const FREE_ID: &str = "33333333-3333-3333-3333-333333333333";
 /// A temporary HOME and the environment the binary runs with (nothing from the developer's).
 pub struct Home {
     pub dir: tempfile::TempDir,
+    /// `XDG_RUNTIME_DIR`: where the binary keeps its lock files, outside HOME.
+    pub run: tempfile::TempDir,
     env: Vec<(String, String)>,
 }
 
@@ -25,8 +27,10 @@ impl Home {
     pub fn new() -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
         let home = dir.path().to_str().unwrap().to_string();
+        let run = tempfile::tempdir().expect("temp dir");
         Home {
             env: vec![
+                ("XDG_RUNTIME_DIR".into(), run.path().to_str().unwrap().into()),
                 ("HOME".into(), home.clone()),
                 ("PATH".into(), "/usr/bin:/bin".into()),
                 ("XDG_CONFIG_HOME".into(), format!("{home}/.config")),
@@ -34,11 +38,22 @@ impl Home {
                 ("LOCALAPPDATA".into(), format!("{home}/AppData/Local")),
             ],
             dir,
+            run,
         }
     }
 
     pub fn path(&self) -> &Path {
         self.dir.path()
+    }
+
+    /// Our lock folder for this HOME.
+    pub fn lock_dir(&self) -> PathBuf {
+        self.run.path().join("anaconda-token")
+    }
+
+    /// The lock file the binary takes for `path`.
+    pub fn lock_file(&self, path: &Path) -> PathBuf {
+        anaconda_token::fs::Locks::new(self.lock_dir()).lock_file(path)
     }
 
     pub fn set(&mut self, key: &str, value: impl Into<String>) -> &mut Self {
