@@ -133,6 +133,18 @@ impl Error {
         }
     }
 
+    /// The same error with `note` added after its hint (what else the user must know here).
+    pub fn with_note(self, note: &str) -> Self {
+        let hint = match self.hint() {
+            Some(hint) => format!("{hint}\n{note}"),
+            None => note.to_string(),
+        };
+        Error::Message {
+            message: self.to_string(),
+            hint: Some(hint),
+        }
+    }
+
     /// What the user can do about it, printed after the message.
     pub fn hint(&self) -> Option<String> {
         match self {

@@ -43,15 +43,17 @@ const LOCK_WAIT: Duration = Duration::from_secs(10);
 #[derive(Debug, Clone)]
 pub struct Locks {
     dir: PathBuf,
-    /// Lock files held by a [`Lock`] of this process, with when each was taken.
-    held: Rc<RefCell<Vec<(PathBuf, SystemTime)>>>,
+    held: Held,
 }
+
+/// Lock files held by a [`Lock`] of this process, with when each was taken.
+type Held = Rc<RefCell<Vec<(PathBuf, SystemTime)>>>;
 
 /// A held exclusive lock; released when the outermost guard for its file is dropped.
 #[derive(Debug)]
 pub struct Lock {
     /// `None` for a nested guard of a lock an outer guard holds.
-    owner: Option<(File, PathBuf, Rc<RefCell<Vec<(PathBuf, SystemTime)>>>)>,
+    owner: Option<(File, PathBuf, Held)>,
     /// When the lock was taken: temp files older than that belong to a writer that died.
     acquired: SystemTime,
 }
@@ -223,7 +225,7 @@ impl Locks {
             Err(e) if e.kind() == io::ErrorKind::NotFound => 0,
             Err(e) => return Err(context("write", &target)(e)),
         };
-        let dir = nearest_existing_dir(&target);
+        let dir = nearest_existing_dir(&target).map_err(context("write", &target))?;
         let probe = || -> io::Result<()> {
             let mut temp = tempfile::Builder::new()
                 .prefix(".tmp-check-")
@@ -235,7 +237,11 @@ impl Locks {
         probe().map_err(|e| {
             io::Error::new(
                 e.kind(),
-                format!("Could not write {} (in {}): {e}", target.display(), dir.display()),
+                format!(
+                    "Could not write {} (in {}): {e}",
+                    target.display(),
+                    dir.display()
+                ),
             )
         })
     }
@@ -277,19 +283,26 @@ fn canonical_key(path: &Path) -> PathBuf {
     }
 }
 
-/// The nearest folder of `path` that exists: where a write (and a new folder) would go.
-fn nearest_existing_dir(path: &Path) -> PathBuf {
+/// The nearest folder of `path` that exists: where a write (and a new folder) would go. A file
+/// in the way (`HOME` below a file) is an error, since no folder can be made there.
+fn nearest_existing_dir(path: &Path) -> io::Result<PathBuf> {
     let mut dir = path.parent();
     while let Some(d) = dir {
         if d.as_os_str().is_empty() {
-            return PathBuf::from(".");
+            return Ok(PathBuf::from("."));
         }
-        if d.is_dir() {
-            return d.to_path_buf();
+        match fs::metadata(d) {
+            Ok(meta) if meta.is_dir() => return Ok(d.to_path_buf()),
+            Ok(_) => {
+                return Err(io::Error::new(
+                    io::ErrorKind::NotADirectory,
+                    format!("{} is not a folder", d.display()),
+                ));
+            }
+            Err(_) => dir = d.parent(),
         }
-        dir = d.parent();
     }
-    PathBuf::from(".")
+    Ok(PathBuf::from("."))
 }
 
 /// The file a write to `path` really goes to: the target of a symbolic link (users keep
@@ -779,11 +792,9 @@ mod tests {
         let f = fixture();
         let path = f.dir.path().join("f");
         fs::write(&path, "keep").unwrap();
-        let r = f
-            .locks
-            .update::<(), io::Error>(&path, Mode::Secret, |_| {
-                Err(io::Error::other("cannot parse"))
-            });
+        let r = f.locks.update::<(), io::Error>(&path, Mode::Secret, |_| {
+            Err(io::Error::other("cannot parse"))
+        });
         assert!(r.is_err());
         assert_eq!(fs::read_to_string(&path).unwrap(), "keep");
     }

@@ -280,6 +280,13 @@ fn token_with_characters_conda_cannot_use_is_refused_before_any_request() {
     home.cmd(&["token", "install", "bad/token", "-o", "acme"])
         .assert()
         .code(1)
+        .stderr(predicate::str::contains(
+            "The token cannot be used: it contains a '/'.",
+        ));
+    assert!(api.requests().is_empty());
+    home.cmd(&["token", "install", "bad_token", "-o", "acme"])
+        .assert()
+        .code(1)
         .stderr(predicate::str::contains("characters conda cannot use"));
     assert!(api.requests().is_empty());
 }

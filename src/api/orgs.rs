@@ -60,12 +60,21 @@ pub struct CurrentToken {
     pub expires_at: Option<String>,
 }
 
-/// `PUT …/ce/current-token`.
+/// `PUT …/ce/current-token`: read as leniently as possible, since the old token is revoked once
+/// the server answered. Only `token` is required.
 #[derive(Debug, Deserialize)]
+struct IssuedAnswer {
+    token: Secret,
+    #[serde(default)]
+    expires_at: serde_json::Value,
+}
+
+/// A token the service issued.
+#[derive(Debug)]
 pub struct IssuedToken {
     pub token: Secret,
-    #[serde(default)]
-    pub expires_at: Option<String>,
+    /// `None` when the answer had none, or one we cannot read.
+    pub expires_at: Option<DateTime<Utc>>,
 }
 
 /// The API as one user (API key) sees it.
@@ -132,23 +141,70 @@ impl Api<'_> {
     }
 
     /// Issues a new token, revoking the current one at once. Never retried.
+    ///
+    /// Once the server answered with a token the old one is gone, so only `token` is required
+    /// of the answer; it must be usable as it is (after one final newline is dropped).
     pub fn issue_token(&self, org: &str) -> Result<IssuedToken> {
         let path = current_token_path(org)?;
-        let response = self.call(
-            Method::PUT,
-            &path,
-            Some(serde_json::json!({"confirm": "yes"})),
-        )?;
-        self.expect_ok(
-            Method::PUT,
-            &path,
-            &response,
-            Some(format!(
-                "No new token was issued for {org}. The previous token may already be revoked: \
-                 run `anaconda token install -o {org}` again, or check on anaconda.com."
-            )),
-        )?;
-        parse(&path, &response)
+        let may_be_revoked = format!(
+            "The previous token of {org} may already be revoked: run `anaconda token install -o \
+             {org}` again, or check on anaconda.com."
+        );
+        let response = self
+            .call(
+                Method::PUT,
+                &path,
+                Some(serde_json::json!({"confirm": "yes"})),
+            )
+            .map_err(|e| e.with_note(&may_be_revoked))?;
+        match response.status {
+            404 => {
+                return Err(Error::with_hint(
+                    format!(
+                        "There is no organization {org} (HTTP 404), or this account is not a \
+                         member of it. No token was issued."
+                    ),
+                    "Check the name given with --org: it is the organization's slug, as in its \
+                     address on anaconda.com.",
+                ));
+            }
+            403 if !is_auth_error(&response.body) => {
+                return Err(Error::Http {
+                    method: Method::PUT.to_string(),
+                    url: redact(&format!("{}{path}", self.base)),
+                    status: 403,
+                    message: server_message(&response.body),
+                    hint: Some(format!(
+                        "This account may not issue tokens for {org}; no token was issued. Ask \
+                         an administrator of the organization."
+                    )),
+                });
+            }
+            _ => {}
+        }
+        let hint = (response.status >= 500).then_some(may_be_revoked.clone());
+        self.expect_ok(Method::PUT, &path, &response, hint)?;
+        let issued: IssuedAnswer =
+            parse(&path, &response).map_err(|e| e.with_note(&may_be_revoked))?;
+        let token = Secret::new(
+            issued
+                .token
+                .expose()
+                .strip_suffix('\n')
+                .map(|t| t.strip_suffix('\r').unwrap_or(t))
+                .unwrap_or(issued.token.expose()),
+        );
+        if let Err(why) = super::repo::check_token_shape(&token) {
+            return Err(Error::BadAnswer {
+                endpoint: path,
+                detail: format!("the issued token cannot be used: {why}"),
+            }
+            .with_note(&may_be_revoked));
+        }
+        Ok(IssuedToken {
+            token,
+            expires_at: expiry_of(&issued.expires_at),
+        })
     }
 
     /// Extends the organization's token to the subscription's end (Organization Management
@@ -299,10 +355,30 @@ fn parse<T: DeserializeOwned>(path: &str, response: &Response) -> Result<T> {
     })
 }
 
-/// Parses the API's `expires_at` (with or without a time zone; none means UTC).
+/// An `expires_at` value of any shape the service may send: text (see [`parse_expiry`]),
+/// epoch seconds as a number or as digits; anything else is unknown.
+pub fn expiry_of(value: &serde_json::Value) -> Option<DateTime<Utc>> {
+    match value {
+        serde_json::Value::String(text) => parse_expiry(text.trim()),
+        serde_json::Value::Number(n) => n
+            .as_i64()
+            .or_else(|| n.as_f64().map(|f| f as i64))
+            .and_then(|secs| DateTime::from_timestamp(secs, 0)),
+        _ => None,
+    }
+}
+
+/// Parses the API's `expires_at` (with or without a time zone; none means UTC; a date alone is
+/// midnight UTC; digits alone are epoch seconds).
 pub fn parse_expiry(text: &str) -> Option<DateTime<Utc>> {
     if let Ok(dt) = DateTime::parse_from_rfc3339(text) {
         return Some(dt.with_timezone(&Utc));
+    }
+    if !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()) {
+        return DateTime::from_timestamp(text.parse().ok()?, 0);
+    }
+    if let Ok(date) = chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d") {
+        return date.and_hms_opt(0, 0, 0).map(|naive| naive.and_utc());
     }
     [
         "%Y-%m-%dT%H:%M:%S%.f",
@@ -331,6 +407,15 @@ mod tests {
             utc.timestamp()
         );
         assert!(parse_expiry("soon").is_none());
+        assert_eq!(parse_expiry("2027-01-31").unwrap(), utc);
+        assert_eq!(parse_expiry(&utc.timestamp().to_string()).unwrap(), utc);
+        assert_eq!(expiry_of(&serde_json::json!(utc.timestamp())).unwrap(), utc);
+        assert_eq!(
+            expiry_of(&serde_json::json!("2027-01-31T00:00:00Z")).unwrap(),
+            utc
+        );
+        assert!(expiry_of(&serde_json::json!(null)).is_none());
+        assert!(expiry_of(&serde_json::json!({"a": 1})).is_none());
     }
 
     #[test]

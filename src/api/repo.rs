@@ -12,7 +12,50 @@ use crate::secret::Secret;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Validation {
     Valid,
-    Rejected { status: u16 },
+    /// A definite refusal of the token: 401, 403 or 404.
+    Rejected {
+        status: u16,
+    },
+    /// Any other answer (5xx, 429, …): the repository could not say.
+    Unavailable {
+        status: u16,
+    },
+}
+
+/// The longest token we put into a URL: real tokens are a few dozen characters, and a URL of
+/// many kilobytes fails in the HTTP library with a message about the network, not the token.
+pub const MAX_TOKEN_LEN: usize = 1024;
+
+/// A token must go into the URL path as one segment, byte for byte: non-empty, at most
+/// [`MAX_TOKEN_LEN`] long, and only the characters RFC 3986 allows in a segment without
+/// escaping (letters, digits, `-._~!$&'()*+,;=:@`), no `..`. So no `/`, `%`, whitespace or
+/// control character can change which URL is asked, or what the log shows of it.
+pub fn check_token_shape(token: &Secret) -> std::result::Result<(), String> {
+    let t = token.expose();
+    if t.is_empty() {
+        return Err("it is empty".into());
+    }
+    if t.len() > MAX_TOKEN_LEN {
+        return Err(format!(
+            "it is {} characters long, more than the {MAX_TOKEN_LEN} a token can have",
+            t.chars().count()
+        ));
+    }
+    let allowed = |c: char| c.is_ascii_alphanumeric() || "-._~!$&'()*+,;=:@".contains(c);
+    if let Some(bad) = t.chars().find(|c| !allowed(*c)) {
+        let what = match bad {
+            '/' => "a '/'".to_string(),
+            c if c.is_whitespace() => "whitespace".to_string(),
+            c if c.is_control() => "a control character".to_string(),
+            c if c.is_ascii() => format!("the character {c:?}"),
+            _ => "a character outside ASCII".to_string(),
+        };
+        return Err(format!("it contains {what}"));
+    }
+    if t.contains("..") {
+        return Err("it contains '..'".into());
+    }
+    Ok(())
 }
 
 /// The URL that proves a token: the repository's `main/noarch/repodata.json` under `/t/<token>`.
@@ -28,7 +71,8 @@ pub fn check_url(repo_url: &str, token: &Secret) -> Result<String> {
     Ok(url.to_string())
 }
 
-/// Validates `token`; unreachable repositories are errors, refusals are `Rejected`.
+/// Validates `token`; unreachable repositories are errors, refusals are `Rejected`, other
+/// answers `Unavailable`.
 pub fn validate(
     http: &Http,
     repo_url: &str,
@@ -37,12 +81,10 @@ pub fn validate(
 ) -> Result<Validation> {
     let request = Request::new(Method::HEAD, check_url(repo_url, token)?);
     let response = http.send(&request, printer)?;
-    Ok(if response.status == 200 {
-        Validation::Valid
-    } else {
-        Validation::Rejected {
-            status: response.status,
-        }
+    Ok(match response.status {
+        200 => Validation::Valid,
+        status @ (401 | 403 | 404) => Validation::Rejected { status },
+        status => Validation::Unavailable { status },
     })
 }
 
@@ -61,5 +103,30 @@ mod tests {
             check_url("http://127.0.0.1:8080/", &token).unwrap(),
             "http://127.0.0.1:8080/t/abc-123/main/noarch/repodata.json"
         );
+    }
+
+    #[test]
+    fn token_shapes() {
+        for ok in ["abc-123", "a.b_c~d", "x:y@z", "A1!$&'()*+,;="] {
+            assert!(check_token_shape(&Secret::new(ok)).is_ok(), "{ok}");
+        }
+        let long = "a".repeat(MAX_TOKEN_LEN + 1);
+        for (bad, why) in [
+            ("", "empty"),
+            ("a/b", "'/'"),
+            ("a b", "whitespace"),
+            ("tok\n", "whitespace"),
+            ("a\u{7}b", "control"),
+            ("a%2Fb", "'%'"),
+            ("..", "'..'"),
+            ("a..b", "'..'"),
+            ("é", "outside ASCII"),
+            ("a?b", "'?'"),
+            ("a#b", "'#'"),
+            (long.as_str(), "more than"),
+        ] {
+            let err = check_token_shape(&Secret::new(bad)).unwrap_err();
+            assert!(err.contains(why), "{bad:?}: {err}");
+        }
     }
 }

@@ -1,23 +1,36 @@
 //! `anaconda token install`: choose the organization, issue (or take) a token, validate it
 //! against the repository, store it, write conda's token file, configure `.condarc`.
+//!
+//! Issuing a token revokes the previous one at once, so after the PUT nothing may throw the new
+//! token away: everything that can be known is checked before it, the keyring's lock is held
+//! from before it until the token is stored, a repository that cannot answer does not stop the
+//! token from being stored, and a token that cannot be stored is printed once.
 
 use crate::api::orgs::parse_expiry;
-use crate::api::repo::Validation;
+use crate::api::repo::{Validation, check_token_shape};
 use crate::cli::InstallArgs;
 use crate::commands::{config, organization};
 use crate::conda::condarc::Condarc;
 use crate::conda::{cache, token_files};
 use crate::context::Context;
 use crate::error::{Error, Result};
+use crate::fs::Lock;
 use crate::secret::Secret;
 use crate::store::RepoToken;
 
-/// Where the token being installed came from.
-pub enum Origin {
-    /// Issued just now by the server (the previous one is revoked).
-    Issued { expires_at: Option<String> },
-    /// Given on the command line or stdin (a site token).
-    Given,
+/// A token the server issued, with the keyring lock taken before it was asked for.
+pub struct Issued {
+    pub token: Secret,
+    pub expires_at: Option<String>,
+    _lock: Lock,
+}
+
+/// How an install ended, for the last lines (`finish`).
+#[must_use]
+pub enum Installed {
+    Validated,
+    /// Stored although the repository could not say whether it takes it (why).
+    NotValidated(String),
 }
 
 pub fn run(ctx: &mut Context, args: &InstallArgs) -> Result<()> {
@@ -27,50 +40,104 @@ pub fn run(ctx: &mut Context, args: &InstallArgs) -> Result<()> {
         .map(|arg| read_token(ctx, arg))
         .transpose()?;
     if let Some(token) = &given {
-        token_files::check_token(token)?;
+        check_given_token(token)?;
     }
     let org = organization::choose(ctx, args.org.as_deref())?;
     preflight(ctx, args.channels.enabled())?;
-    let (token, origin) = match given {
-        Some(token) => (token, Origin::Given),
-        None => issue(ctx, &org, args.yes, false)?,
+    let installed = match given {
+        Some(token) => install_given(ctx, &org, &token)?,
+        None => {
+            let issued = issue(ctx, &org, args.yes, false)?;
+            install_issued(ctx, &org, issued)?
+        }
     };
-    install_token(ctx, &org, &token, &origin)?;
-    finish(ctx, args.channels.enabled(), args.yes)
+    finish(ctx, args.channels.enabled(), args.yes, installed)
 }
 
 /// Everything that can fail after a token is issued, checked before: issuing revokes the
 /// previous token at once, so nothing after it may fail on something knowable now (an
-/// unreadable keyring file, a bad CA bundle, an invalid `.condarc`).
+/// unreadable or unwritable keyring, a held lock, a full disk, an unwritable token folder, a
+/// bad CA bundle, an invalid or unwritable `.condarc`). Changes nothing.
 pub fn preflight(ctx: &Context, configure_condarc: bool) -> Result<()> {
-    ctx.store.check()?;
+    ctx.store.check_writable()?;
+    token_files::check_writable(
+        &ctx.locks,
+        &ctx.settings.binstar_dir,
+        &ctx.settings.repo_url,
+    )?;
     ctx.repo_client()?;
     if configure_condarc {
-        Condarc::load(&ctx.settings.user_condarc)?;
+        let path = &ctx.settings.user_condarc;
+        Condarc::load(path)?;
+        ctx.locks.check_writable(path)?;
     }
     Ok(())
 }
 
-/// Steps 5 and 6: configure conda (unless told not to), clean its index cache, say so.
-pub fn finish(ctx: &mut Context, set_default_channels: bool, yes: bool) -> Result<()> {
+/// Steps 5 and 6: configure conda (unless told not to), clean its index cache, say so. A token
+/// stored without validation ends in an error (exit 1) after conda was configured, so that
+/// scripts notice.
+pub fn finish(
+    ctx: &mut Context,
+    set_default_channels: bool,
+    yes: bool,
+    installed: Installed,
+) -> Result<()> {
     let configured = set_default_channels && {
         let path = ctx.settings.user_condarc.clone();
         config::configure(ctx, &path, yes, &[], "--yes")?
     };
     cache::clean_index_cache(ctx.settings.conda_exe().as_deref(), &ctx.printer);
-    print_success(ctx, configured);
-    Ok(())
+    match installed {
+        Installed::Validated => {
+            print_success(ctx, configured);
+            Ok(())
+        }
+        Installed::NotValidated(why) => Err(Error::with_hint(
+            format!("The token was installed, but it could not be validated: {why}."),
+            "Run `anaconda token list --check` later to check that the repository accepts it.",
+        )),
+    }
 }
 
-/// Steps 3 and 4: validate, then store in the keyring entry and conda's token file.
-pub fn install_token(ctx: &mut Context, org: &str, token: &Secret, origin: &Origin) -> Result<()> {
-    let just_issued = matches!(origin, Origin::Issued { .. }).then_some(org);
-    validate(ctx, token, just_issued)?;
-    let expires_at = match origin {
-        Origin::Issued { expires_at } => expires_at.clone(),
-        Origin::Given => None,
+/// A token the server just issued: validate, then store it whatever the repository's state,
+/// unless the repository definitely refused it. When it cannot be stored, it is printed.
+pub fn install_issued(ctx: &mut Context, org: &str, issued: Issued) -> Result<Installed> {
+    let Issued {
+        token,
+        expires_at,
+        _lock,
+    } = issued;
+    let outcome = match ctx.validate_token(&token) {
+        Ok(Validation::Valid) => Installed::Validated,
+        Ok(Validation::Rejected { status }) => return Err(rejected(ctx, status, Some(org))),
+        Ok(Validation::Unavailable { status }) => {
+            Installed::NotValidated(format!("the repository answered HTTP {status}"))
+        }
+        Err(e) => Installed::NotValidated(e.to_string()),
     };
-    let record = RepoToken::new(org, token.clone(), expires_at.clone());
+    if let Installed::NotValidated(why) = &outcome {
+        ctx.printer.warn(&format!(
+            "The new token could not be validated ({why}); it is stored anyway, since the \
+             previous token is already revoked."
+        ));
+    }
+    store(ctx, org, &token, expires_at.clone()).map_err(|e| print_unstored(ctx, org, &token, e))?;
+    print_installed(ctx, expires_at.as_deref());
+    Ok(outcome)
+}
+
+/// Steps 3 and 4 for a token the user gave: validate, then store in the keyring entry and
+/// conda's token file. Nothing was revoked, so a failure simply stops.
+pub fn install_given(ctx: &mut Context, org: &str, token: &Secret) -> Result<Installed> {
+    validate(ctx, token)?;
+    store(ctx, org, token, None)?;
+    Ok(Installed::Validated)
+}
+
+/// Step 4: the keyring entry, then conda's token file.
+fn store(ctx: &Context, org: &str, token: &Secret, expires_at: Option<String>) -> Result<()> {
+    let record = RepoToken::new(org, token.clone(), expires_at);
     ctx.store.modify(|info| {
         info.set_token(record);
         Ok(())
@@ -84,60 +151,105 @@ pub fn install_token(ctx: &mut Context, org: &str, token: &Secret, origin: &Orig
                 &ctx.settings.binstar_dir,
                 &ctx.settings.repo_url,
                 token,
-            )?;
+            )
+            .map_err(|e| {
+                Error::with_hint(
+                    e.to_string(),
+                    format!(
+                        "The token is stored in the keyring entry (see `anaconda token list`), \
+                         but not in conda's token file. Once this is fixed, run `anaconda token \
+                         install - --org {org}` and paste it, so that conda finds it."
+                    ),
+                )
+            })?;
         }
         Err(_) => ctx.printer.warn(
             "The issued token has characters conda cannot put in a URL: it was stored in the \
              keyring entry only, not in conda's token file.",
         ),
     }
-    if let Origin::Issued { .. } = origin {
-        let date = expires_at
-            .as_deref()
-            .map(|e| {
-                parse_expiry(e)
-                    .map(|dt| dt.format("%Y-%m-%d %H:%M:%S%:z").to_string())
-                    .unwrap_or_else(|| e.to_string())
-            })
-            .unwrap_or_else(|| "at an unknown date".into());
-        ctx.printer.line(&format!(
-            "Your conda token has been installed and expires {}. To view your token(s), you can \
-             use {}",
-            ctx.printer.accent(&date),
-            ctx.printer.accent("anaconda token list")
-        ));
-    }
     Ok(())
 }
 
-/// Step 3: the repository must accept the token. `just_issued` names the organization when the
-/// server issued it just now (its previous token is revoked already: say so).
-pub fn validate(ctx: &Context, token: &Secret, just_issued: Option<&str>) -> Result<()> {
+/// The last way not to lose an issued token that could not be stored: print it, once, on
+/// stdout, and say how to install it later.
+fn print_unstored(ctx: &Context, org: &str, token: &Secret, error: Error) -> Error {
+    ctx.printer.line(&format!(
+        "The new token for {org} could not be stored. Here it is, shown this once: copy it now."
+    ));
+    ctx.printer.line(&format!(
+        "New repository token for {org}: {}",
+        token.expose()
+    ));
+    let why = match error.hint() {
+        Some(hint) => format!("{error}\n{hint}"),
+        None => error.to_string(),
+    };
+    Error::with_hint(
+        format!("The token was issued but could not be stored: {why}"),
+        format!(
+            "The previous token is already revoked. Once the problem is fixed, install the token \
+             printed above with `anaconda token install - --org {org}` (paste it when asked)."
+        ),
+    )
+}
+
+fn print_installed(ctx: &Context, expires_at: Option<&str>) {
+    let date = expires_at
+        .map(|e| {
+            parse_expiry(e)
+                .map(|dt| dt.format("%Y-%m-%d %H:%M:%S%:z").to_string())
+                .unwrap_or_else(|| e.to_string())
+        })
+        .unwrap_or_else(|| "at an unknown date".into());
+    ctx.printer.line(&format!(
+        "Your conda token has been installed and expires {}. To view your token(s), you can use \
+         {}",
+        ctx.printer.accent(&date),
+        ctx.printer.accent("anaconda token list")
+    ));
+}
+
+/// Step 3 for a token the user gave: the repository must accept it.
+pub fn validate(ctx: &Context, token: &Secret) -> Result<()> {
     match ctx.validate_token(token)? {
         Validation::Valid => Ok(()),
-        Validation::Rejected { status } => Err(Error::TokenRejected {
-            detail: format!(
-                "The repository {} answered HTTP {status}.",
+        Validation::Rejected { status } => Err(rejected(ctx, status, None)),
+        Validation::Unavailable { status } => Err(Error::with_hint(
+            format!(
+                "The repository {} could not check the token: it answered HTTP {status}.",
                 ctx.settings.repo_url
             ),
-            hint: just_issued.map(|org| {
-                format!(
-                    "The token was just issued, so the previous token of {org} is already \
-                     revoked: `anaconda token reissue -o {org}` issues a fresh one."
-                )
-            }),
-        }),
+            "Nothing was stored. Try again later.",
+        )),
+    }
+}
+
+/// The repository refused the token (401, 403, 404).
+fn rejected(ctx: &Context, status: u16, just_issued: Option<&str>) -> Error {
+    let detail = format!(
+        "The repository {} answered HTTP {status}.",
+        ctx.settings.repo_url
+    );
+    match just_issued {
+        None => Error::TokenRejected { detail, hint: None },
+        Some(org) => Error::with_hint(
+            format!(
+                "The repository refused the token just issued for {org}: it answered HTTP \
+                 {status}."
+            ),
+            format!(
+                "The previous token of {org} is already revoked: `anaconda token reissue -o {org}` \
+                 issues a fresh one."
+            ),
+        ),
     }
 }
 
 /// Step 2: ask the service for a new token, confirming first when one exists (or always, for
-/// `reissue`, since the old one is revoked either way).
-pub fn issue(
-    ctx: &mut Context,
-    org: &str,
-    yes: bool,
-    always_warn: bool,
-) -> Result<(Secret, Origin)> {
+/// `reissue`, since the old one is revoked either way). The keyring's lock is taken before the
+/// request and travels with the token until it is stored.
+pub fn issue(ctx: &mut Context, org: &str, yes: bool, always_warn: bool) -> Result<Issued> {
     let exists = ctx.api()?.current_token(org)?.is_some();
     if (exists || always_warn) && !yes {
         if exists {
@@ -154,17 +266,26 @@ pub fn issue(
             return Err(Error::Aborted);
         }
     }
+    let lock = ctx.store.hold()?;
+    // The prompt may have taken a while: look again right before the point of no return.
+    ctx.store.check_writable()?;
     let issued = ctx.api()?.issue_token(org)?;
-    Ok((
-        issued.token,
-        Origin::Issued {
-            expires_at: issued
-                .expires_at
-                .as_deref()
-                .and_then(parse_expiry)
-                .map(|d| d.to_rfc3339()),
-        },
-    ))
+    Ok(Issued {
+        token: issued.token,
+        expires_at: issued.expires_at.map(|d| d.to_rfc3339()),
+        _lock: lock,
+    })
+}
+
+/// A token from the user: it goes into a URL and into conda's token file as it is.
+pub fn check_given_token(token: &Secret) -> Result<()> {
+    check_token_shape(token).map_err(|why| {
+        Error::with_hint(
+            format!("The token cannot be used: {why}."),
+            "Check that you copied the whole token and nothing else.",
+        )
+    })?;
+    token_files::check_token(token)
 }
 
 /// The TOKEN argument; `-` reads it from stdin (hidden on a terminal) so the token stays out of

@@ -27,12 +27,13 @@ struct SetOptions {
 /// `anaconda token set TOKEN [-o ORG] [-f F | -e | -s]`.
 pub fn set(ctx: &mut Context, args: &SetArgs) -> Result<()> {
     let token = Secret::new(args.token.trim());
-    token_files::check_token(&token)?;
+    install::check_given_token(&token)?;
     if let Some(org) = &args.org {
         crate::api::orgs::check_org_name(org)?;
-        install::install_token(ctx, org, &token, &install::Origin::Given)?;
+        // A given token is validated before it is stored: nothing is left to report.
+        let _ = install::install_given(ctx, org, &token)?;
     } else {
-        install::validate(ctx, &token, None)?;
+        install::validate(ctx, &token)?;
     }
     let location = Location::from(&args.location);
     let options = SetOptions {
@@ -68,11 +69,11 @@ pub fn conda_token_list(ctx: &mut Context) -> Result<()> {
 /// `conda-token set TOKEN [...]`.
 pub fn conda_token_set(ctx: &mut Context, args: &CondaTokenSetArgs) -> Result<()> {
     let token = Secret::new(args.token.trim());
-    token_files::check_token(&token)?;
+    install::check_given_token(&token)?;
     if args.no_ssl_verify {
         ctx.force_repo_ssl_verify(SslVerify::No);
     }
-    install::validate(ctx, &token, None)?;
+    install::validate(ctx, &token)?;
     let options = SetOptions {
         archive: args.include_archive_channels.clone(),
         no_ssl_verify: args.no_ssl_verify,

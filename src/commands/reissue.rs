@@ -9,7 +9,7 @@ use crate::error::Result;
 pub fn run(ctx: &mut Context, args: &ReissueArgs) -> Result<()> {
     let org = organization::choose(ctx, args.org.as_deref())?;
     install::preflight(ctx, args.channels.enabled())?;
-    let (token, origin) = install::issue(ctx, &org, args.yes, true)?;
-    install::install_token(ctx, &org, &token, &origin)?;
-    install::finish(ctx, args.channels.enabled(), args.yes)
+    let issued = install::issue(ctx, &org, args.yes, true)?;
+    let installed = install::install_issued(ctx, &org, issued)?;
+    install::finish(ctx, args.channels.enabled(), args.yes, installed)
 }

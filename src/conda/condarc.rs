@@ -1848,7 +1848,10 @@ mod tests {
             Ok(())
         })
         .unwrap();
-        assert_eq!(std::fs::read_to_string(&victim).unwrap(), "root-only content");
+        assert_eq!(
+            std::fs::read_to_string(&victim).unwrap(),
+            "root-only content"
+        );
         let bak = dir.path().join(".condarc.bak");
         assert!(std::fs::symlink_metadata(&bak).unwrap().is_file());
         assert_eq!(std::fs::read_to_string(&bak).unwrap(), "a: 1\n");

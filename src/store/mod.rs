@@ -73,7 +73,9 @@ impl Backend for FileStore {
     }
 
     fn check_writable(&self) -> Result<()> {
-        self.locks().check_writable(self.path()).map_err(Error::from)
+        self.locks()
+            .check_writable(self.path())
+            .map_err(Error::from)
     }
 }
 

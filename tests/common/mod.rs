@@ -30,7 +30,10 @@ impl Home {
         let run = tempfile::tempdir().expect("temp dir");
         Home {
             env: vec![
-                ("XDG_RUNTIME_DIR".into(), run.path().to_str().unwrap().into()),
+                (
+                    "XDG_RUNTIME_DIR".into(),
+                    run.path().to_str().unwrap().into(),
+                ),
                 ("HOME".into(), home.clone()),
                 ("PATH".into(), "/usr/bin:/bin".into()),
                 ("XDG_CONFIG_HOME".into(), format!("{home}/.config")),
@@ -380,4 +383,129 @@ pub fn stdout(output: &std::process::Output) -> String {
 
 pub fn stderr(output: &std::process::Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+/// Whether this test runs as root (mounting file systems, `chattr`): CI does.
+#[cfg(unix)]
+pub fn is_root() -> bool {
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    unsafe { libc::geteuid() == 0 }
+}
+
+/// A small tmpfs mounted at a folder (root only), unmounted when dropped: a real file system
+/// to fill up or make read-only.
+#[cfg(unix)]
+pub struct Tmpfs {
+    pub path: PathBuf,
+}
+
+#[cfg(unix)]
+impl Tmpfs {
+    /// Mounts a tmpfs of `size` (as mount(8) takes it: `256k`) at `path` (created).
+    pub fn mount(path: &Path, size: &str) -> Tmpfs {
+        std::fs::create_dir_all(path).unwrap();
+        run_ok(
+            "mount",
+            &[
+                "-t",
+                "tmpfs",
+                "-o",
+                &format!("size={size},mode=0700"),
+                "tmpfs",
+                path.to_str().unwrap(),
+            ],
+        );
+        Tmpfs {
+            path: path.to_path_buf(),
+        }
+    }
+
+    /// Fills the file system up (a file `filler` that takes all the space left).
+    pub fn fill(&self) {
+        use std::io::Write;
+        let mut file = std::fs::File::create(self.path.join("filler")).unwrap();
+        let chunk = vec![0u8; 4096];
+        while file.write_all(&chunk).is_ok() {}
+        let _ = file.sync_all();
+    }
+
+    pub fn unfill(&self) {
+        let _ = std::fs::remove_file(self.path.join("filler"));
+    }
+
+    pub fn remount_read_only(&self) {
+        run_ok("mount", &["-o", "remount,ro", self.path.to_str().unwrap()]);
+    }
+
+    pub fn remount_read_write(&self) {
+        run_ok("mount", &["-o", "remount,rw", self.path.to_str().unwrap()]);
+    }
+}
+
+#[cfg(unix)]
+impl Drop for Tmpfs {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount")
+            .arg("-l")
+            .arg(&self.path)
+            .status();
+    }
+}
+
+/// Runs a program that must succeed (test set-up).
+pub fn run_ok(program: &str, args: &[&str]) {
+    let status = std::process::Command::new(program)
+        .args(args)
+        .status()
+        .unwrap_or_else(|e| panic!("{program}: {e}"));
+    assert!(status.success(), "{program} {args:?} failed");
+}
+
+/// An answer that also does something when the request arrives (fills the disk the moment the
+/// token is issued, say).
+pub struct AndThen<F> {
+    pub response: ResponseTemplate,
+    pub effect: F,
+}
+
+impl<F: Fn() + Send + Sync + 'static> wiremock::Respond for AndThen<F> {
+    fn respond(&self, _: &wiremock::Request) -> ResponseTemplate {
+        (self.effect)();
+        self.response.clone()
+    }
+}
+
+/// The whole tree under `root` as (relative path, kind and content): two snapshots are equal
+/// exactly when nothing was created, removed or changed.
+pub fn tree(root: &Path) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            let rel = path
+                .strip_prefix(root)
+                .unwrap()
+                .to_string_lossy()
+                .into_owned();
+            let meta = std::fs::symlink_metadata(&path).unwrap();
+            let what = if meta.is_dir() {
+                stack.push(path.clone());
+                "dir".to_string()
+            } else if meta.file_type().is_symlink() {
+                format!("link {}", std::fs::read_link(&path).unwrap().display())
+            } else {
+                format!(
+                    "file {}",
+                    String::from_utf8_lossy(&std::fs::read(&path).unwrap_or_default())
+                )
+            };
+            out.push((rel, what));
+        }
+    }
+    out.sort();
+    out
 }
