@@ -5,7 +5,7 @@ use std::cell::OnceCell;
 
 use crate::api::orgs::Api;
 use crate::api::repo::{self, Validation};
-use crate::api::{Http, Network};
+use crate::api::{Http, Network, ProxyRule};
 use crate::conda::settings::{self as conda_settings, CondaNetwork};
 use crate::error::{Error, Result};
 use crate::fs::Locks;
@@ -151,7 +151,11 @@ impl Context {
                 .clone()
                 .or_else(|| conda.ssl_verify.clone())
                 .unwrap_or_default(),
-            proxies: with_environment_proxies(conda.proxy_servers.clone(), &self.settings.env),
+            proxies: proxy_rules(
+                &conda.proxy_servers,
+                "proxy_servers (conda's settings)",
+                &self.settings.env,
+            ),
             no_proxy: no_proxy(&self.settings.env),
             client_cert: conda.client_ssl_cert.clone(),
             client_cert_key: conda.client_ssl_cert_key.clone(),
@@ -179,14 +183,15 @@ impl Context {
                 .clone()
                 .or(conda.ssl_verify)
                 .unwrap_or_default(),
-            proxies: with_environment_proxies(
-                if s.proxy_servers.is_empty() {
-                    conda.proxy_servers
-                } else {
-                    s.proxy_servers.clone()
-                },
-                &s.env,
-            ),
+            proxies: if s.proxy_servers.is_empty() {
+                proxy_rules(
+                    &conda.proxy_servers,
+                    "proxy_servers (conda's settings)",
+                    &s.env,
+                )
+            } else {
+                proxy_rules(&s.proxy_servers, "proxy_servers", &s.env)
+            },
             no_proxy: no_proxy(&s.env),
             client_cert,
             client_cert_key,
@@ -210,29 +215,36 @@ impl Context {
     }
 }
 
-/// Configured proxies plus the environment's for the schemes they leave out, as Python's
-/// requests merges them. With none configured the list stays empty and reqwest reads the
-/// environment itself.
-fn with_environment_proxies(
-    mut configured: Vec<(String, String)>,
-    env: &Env,
-) -> Vec<(String, String)> {
-    if configured.is_empty() {
-        return configured;
-    }
+/// Configured proxies (`from` says where they were set) plus the environment's for the schemes
+/// they leave out, as Python's requests merges them. The environment is read here, not by the
+/// HTTP library, so that a proxy variable it cannot use is an error naming the variable rather
+/// than skipped in silence (the request would then go out directly).
+fn proxy_rules(configured: &[(String, String)], from: &str, env: &Env) -> Vec<ProxyRule> {
+    let mut rules: Vec<ProxyRule> = configured
+        .iter()
+        .map(|(key, url)| ProxyRule {
+            key: key.clone(),
+            url: url.clone(),
+            from: from.to_string(),
+        })
+        .collect();
     for (scheme, names) in [
         ("https", ["HTTPS_PROXY", "https_proxy"]),
         ("http", ["HTTP_PROXY", "http_proxy"]),
         ("all", ["ALL_PROXY", "all_proxy"]),
     ] {
-        let covered = configured.iter().any(|(k, _)| k == scheme || k == "all");
-        if let Some(url) = names.iter().find_map(|n| env.get(n))
+        let covered = rules.iter().any(|r| r.key == scheme || r.key == "all");
+        if let Some((name, url)) = names.iter().find_map(|n| env.get(n).map(|url| (n, url)))
             && !covered
         {
-            configured.push((scheme.to_string(), url.to_string()));
+            rules.push(ProxyRule {
+                key: scheme.to_string(),
+                url: url.to_string(),
+                from: format!("the variable {name}"),
+            });
         }
     }
-    configured
+    rules
 }
 
 fn no_proxy(env: &Env) -> Option<String> {

@@ -1,7 +1,8 @@
 //! The HTTP client shared by the API and the repository check: reqwest (blocking) over rustls
-//! with the ring provider, the configured TLS verification, proxies from the environment,
-//! timeouts, retries for GET/HEAD only, and a debug log with secrets redacted.
+//! with the ring provider, the configured TLS verification, proxies, timeouts, bounded answers,
+//! retries for GET/HEAD only, redirects followed by hand, and a debug log with secrets redacted.
 
+use std::io::Read;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -16,21 +17,38 @@ use crate::secret::{Secret, redact};
 use crate::settings::SslVerify;
 
 const USER_AGENT: &str = concat!("anaconda-token/", env!("CARGO_PKG_VERSION"));
-/// Pauses before the first and second retry of a GET or HEAD.
+/// Pauses before the first and second retry of a GET or HEAD (unless the server says).
 const BACKOFF: [Duration; 2] = [Duration::from_millis(200), Duration::from_millis(600)];
+/// The longest `Retry-After` we wait for; a server asking for more is not retried.
+const RETRY_AFTER_CAP: Duration = Duration::from_secs(10);
+/// Redirects followed before giving up.
+const MAX_REDIRECTS: usize = 5;
+/// The largest answer we read: the API's answers are a few KB. Read while streaming, so an
+/// endless body costs at most this much memory.
+const MAX_BODY: u64 = 1024 * 1024;
+/// The most of an error answer we keep (for its message).
+const MAX_ERROR_BODY: u64 = 64 * 1024;
 
 /// How to reach a server: TLS verification, proxies, client certificate.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Network {
     pub ssl_verify: SslVerify,
-    /// `http`, `https`, `all`, or `scheme://host` → proxy URL (conda's `proxy_servers`). When
-    /// empty, `HTTPS_PROXY`, `HTTP_PROXY`, `ALL_PROXY` and `NO_PROXY` apply.
-    pub proxies: Vec<(String, String)>,
-    /// `NO_PROXY`, applied to the configured proxies too.
+    /// Proxies: conda-style `proxy_servers` and the environment's `HTTPS_PROXY` & co.
+    pub proxies: Vec<ProxyRule>,
+    /// `NO_PROXY`, applied to every proxy.
     pub no_proxy: Option<String>,
     /// A PEM client certificate, and its key when not in the same file.
     pub client_cert: Option<PathBuf>,
     pub client_cert_key: Option<PathBuf>,
+}
+
+/// One proxy: `key` is `http`, `https`, `all`, or `scheme://host[:port]`; `from` says where it
+/// was set, for the error when it cannot be used.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProxyRule {
+    pub key: String,
+    pub url: String,
+    pub from: String,
 }
 
 #[derive(Debug)]
@@ -74,15 +92,25 @@ impl<'a> Request<'a> {
     }
 }
 
+/// Why one attempt failed: only a connection that could not be made is worth another try.
+enum Failure {
+    Connect(Error),
+    Final(Error),
+}
+
 impl Http {
-    /// Builds a client. `extra_headers` go on every request (the API's configured headers).
+    /// Builds a client. `extra_headers` go on every request to the request's own host.
     pub fn new(
         network: &Network,
         timeout: Duration,
         extra_headers: Vec<(String, String)>,
     ) -> Result<Http> {
         let tls = tls_config(network)?;
-        let mut builder = Client::builder().redirect(redirect_policy());
+        // Redirects are followed by `send` (to drop headers on another host, and to log each
+        // hop); proxies come from `Network` alone (the environment was read into it).
+        let mut builder = Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .no_proxy();
         for proxy in proxies(&network.proxies, network.no_proxy.as_deref())? {
             builder = builder.proxy(proxy);
         }
@@ -104,85 +132,231 @@ impl Http {
         })
     }
 
-    /// Sends the request; GET and HEAD are retried twice on connection errors and 5xx answers.
+    /// Sends the request. A GET or HEAD is tried again, twice at most, when no connection could
+    /// be made or the answer is 429, 502, 503 or 504 (after `Retry-After`, up to a cap); never
+    /// after a timeout (a hung server would cost the timeout three times) and never a PUT,
+    /// POST or PATCH.
     pub fn send(&self, request: &Request, printer: &Printer) -> Result<Response> {
         let retryable = request.method == Method::GET || request.method == Method::HEAD;
-        let shown_url = redact(&request.url);
         let mut attempt = 0;
         loop {
-            let started = Instant::now();
-            let outcome = self.build(request).send();
-            let elapsed = started.elapsed().as_millis();
-            match outcome {
-                Ok(response) => {
-                    let status = response.status().as_u16();
-                    printer.debug(&format!(
-                        "{} {shown_url} -> {status} ({elapsed} ms)",
-                        request.method
-                    ));
-                    if retryable && status >= 500 && attempt < BACKOFF.len() {
-                        printer.debug(&format!("retrying after HTTP {status}"));
-                        std::thread::sleep(BACKOFF[attempt]);
-                        attempt += 1;
-                        continue;
-                    }
-                    // A connection lost while reading the body is a network error, not an
-                    // empty answer.
-                    let body = response
-                        .bytes()
-                        .map_err(|e| network_error(&request.url, &e))?
-                        .to_vec();
-                    return Ok(Response { status, body });
+            let (response, url) = match self.follow(request, printer) {
+                Ok(done) => done,
+                Err(Failure::Connect(error)) if retryable && attempt < BACKOFF.len() => {
+                    printer.debug(&format!("retrying after a connection error: {error}"));
+                    std::thread::sleep(BACKOFF[attempt]);
+                    attempt += 1;
+                    continue;
                 }
-                Err(e) => {
-                    let error = network_error(&request.url, &e);
-                    printer.debug(&format!(
-                        "{} {shown_url} -> {error} ({elapsed} ms)",
-                        request.method
-                    ));
-                    if retryable && attempt < BACKOFF.len() && !holds_rustls_error(&e) {
-                        printer.debug("retrying after a connection error");
-                        std::thread::sleep(BACKOFF[attempt]);
-                        attempt += 1;
-                        continue;
-                    }
-                    return Err(error);
-                }
+                Err(Failure::Connect(error) | Failure::Final(error)) => return Err(error),
+            };
+            let status = response.status().as_u16();
+            if retryable
+                && matches!(status, 429 | 502 | 503 | 504)
+                && attempt < BACKOFF.len()
+                && let Some(wait) = retry_wait(&response, BACKOFF[attempt])
+            {
+                printer.debug(&format!(
+                    "retrying in {} ms after HTTP {status}",
+                    wait.as_millis()
+                ));
+                std::thread::sleep(wait);
+                attempt += 1;
+                continue;
             }
+            let body = read_body(response, &url, status)?;
+            return Ok(Response { status, body });
         }
     }
 
-    fn build(&self, request: &Request) -> RequestBuilder {
+    /// One attempt: the request and the redirects it leads to. Returns the final answer (its
+    /// body not read yet) and its URL.
+    fn follow(
+        &self,
+        request: &Request,
+        printer: &Printer,
+    ) -> std::result::Result<(reqwest::blocking::Response, reqwest::Url), Failure> {
+        let mut url = reqwest::Url::parse(&request.url).map_err(|e| {
+            Failure::Final(Error::msg(format!(
+                "Invalid URL {}: {e}",
+                redact(&request.url)
+            )))
+        })?;
+        let origin = url.origin();
+        let mut method = request.method.clone();
+        let mut with_body = true;
+        let mut same_origin = true;
+        for hop in 0.. {
+            let started = Instant::now();
+            let outcome = self
+                .build(request, &method, &url, same_origin, with_body)
+                .send();
+            let elapsed = started.elapsed().as_millis();
+            let shown = redact(url.as_str());
+            let response = match outcome {
+                Ok(response) => response,
+                Err(e) => {
+                    let error = network_error(url.as_str(), &e);
+                    printer.debug(&format!("{method} {shown} -> {error} ({elapsed} ms)"));
+                    let connect = e.is_connect() && !e.is_timeout() && !holds_rustls_error(&e);
+                    return Err(if connect {
+                        Failure::Connect(error)
+                    } else {
+                        Failure::Final(error)
+                    });
+                }
+            };
+            let status = response.status().as_u16();
+            printer.debug(&format!("{method} {shown} -> {status} ({elapsed} ms)"));
+            let location = response
+                .headers()
+                .get(reqwest::header::LOCATION)
+                .and_then(|l| l.to_str().ok());
+            let (true, Some(location)) = (response.status().is_redirection(), location) else {
+                return Ok((response, url));
+            };
+            let refuse = |why: &str| {
+                Failure::Final(Error::Network {
+                    host: host_of(url.as_str()),
+                    reason: why.to_string(),
+                    tls: false,
+                })
+            };
+            if hop >= MAX_REDIRECTS {
+                return Err(refuse("too many redirects"));
+            }
+            let next = url
+                .join(location)
+                .map_err(|_| refuse("the server redirected to an invalid URL"))?;
+            let plain_remote = next.scheme() == "http"
+                && !next
+                    .host_str()
+                    .is_some_and(|h| crate::settings::is_loopback(h.trim_matches(['[', ']'])));
+            if plain_remote {
+                return Err(refuse("refused a redirect to plain HTTP"));
+            }
+            printer.debug(&format!("redirected to {}", redact(next.as_str())));
+            // As browsers do: 303 (and 301/302 after a POST) turn into a GET without the body.
+            if status == 303 && method != Method::HEAD
+                || matches!(status, 301 | 302) && method == Method::POST
+            {
+                method = Method::GET;
+                with_body = false;
+            }
+            // Credentials and configured headers are for the host they were set for only.
+            same_origin &= next.origin() == origin;
+            url = next;
+        }
+        unreachable!("the loop returns")
+    }
+
+    fn build(
+        &self,
+        request: &Request,
+        method: &Method,
+        url: &reqwest::Url,
+        same_origin: bool,
+        with_body: bool,
+    ) -> RequestBuilder {
         let mut builder = self
             .client
-            .request(request.method.clone(), &request.url)
+            .request(method.clone(), url.clone())
             .header(reqwest::header::ACCEPT, "application/json");
-        for (name, value) in &self.extra_headers {
-            builder = builder.header(name, value);
+        if same_origin {
+            for (name, value) in &self.extra_headers {
+                builder = builder.header(name, value);
+            }
+            if let Some(key) = request.bearer {
+                builder = builder.bearer_auth(key.expose());
+            }
         }
-        if let Some(key) = request.bearer {
-            builder = builder.bearer_auth(key.expose());
-        }
-        if let Some(json) = &request.json {
-            builder = builder.json(json);
-        }
-        if let Some(form) = &request.form {
-            builder = builder.form(form);
+        if with_body {
+            if let Some(json) = &request.json {
+                builder = builder.json(json);
+            }
+            if let Some(form) = &request.form {
+                builder = builder.form(form);
+            }
         }
         // Headers are never logged, so the bearer value cannot reach the log.
         builder
     }
 }
 
-/// A connection or TLS failure as the user should see it: host, reason, no secrets.
-fn network_error(url: &str, e: &reqwest::Error) -> Error {
-    let host = reqwest::Url::parse(url)
+/// How long to wait before retrying `response`: its `Retry-After` (seconds or an HTTP date)
+/// when it has one, else `backoff`; `None` when the server asks for longer than we wait.
+fn retry_wait(response: &reqwest::blocking::Response, backoff: Duration) -> Option<Duration> {
+    let Some(value) = response
+        .headers()
+        .get(reqwest::header::RETRY_AFTER)
+        .and_then(|v| v.to_str().ok())
+    else {
+        return Some(backoff);
+    };
+    let wait = match value.trim().parse::<u64>() {
+        Ok(seconds) => Duration::from_secs(seconds),
+        Err(_) => match chrono::DateTime::parse_from_rfc2822(value.trim()) {
+            Ok(at) => (at.with_timezone(&chrono::Utc) - chrono::Utc::now())
+                .to_std()
+                .unwrap_or_default(),
+            Err(_) => backoff,
+        },
+    };
+    (wait <= RETRY_AFTER_CAP).then_some(wait)
+}
+
+/// The answer's body, read while it streams: a success of more than [`MAX_BODY`] is an error;
+/// an error answer is cut at [`MAX_ERROR_BODY`] (only its message is wanted).
+fn read_body(
+    response: reqwest::blocking::Response,
+    url: &reqwest::Url,
+    status: u16,
+) -> Result<Vec<u8>> {
+    let success = (200..300).contains(&status);
+    let limit = if success { MAX_BODY } else { MAX_ERROR_BODY };
+    let mut body = Vec::new();
+    response
+        .take(limit + 1)
+        .read_to_end(&mut body)
+        .map_err(|e| {
+            let reason = if e.kind() == std::io::ErrorKind::TimedOut
+                || e.to_string().contains("timed out")
+            {
+                "the request timed out".to_string()
+            } else {
+                format!("the answer was cut short ({})", redact(&e.to_string()))
+            };
+            Error::Network {
+                host: host_of(url.as_str()),
+                reason,
+                tls: false,
+            }
+        })?;
+    if body.len() as u64 > limit {
+        if success {
+            return Err(Error::BadAnswer {
+                endpoint: redact(url.as_str()),
+                detail: format!("the answer is larger than {} KiB", MAX_BODY / 1024),
+            });
+        }
+        body.truncate(limit as usize);
+    }
+    Ok(body)
+}
+
+fn host_of(url: &str) -> String {
+    reqwest::Url::parse(url)
         .ok()
         .and_then(|u| {
             u.host_str()
                 .map(|h| u.port().map_or(h.to_string(), |p| format!("{h}:{p}")))
         })
-        .unwrap_or_else(|| "the server".into());
+        .unwrap_or_else(|| "the server".into())
+}
+
+/// A connection or TLS failure as the user should see it: host, reason, no secrets.
+fn network_error(url: &str, e: &reqwest::Error) -> Error {
+    let host = host_of(url);
     let reason = if e.is_timeout() {
         "the request timed out".to_string()
     } else {
@@ -235,63 +409,40 @@ fn holds_rustls_error(err: &(dyn std::error::Error + 'static)) -> bool {
     err.source().is_some_and(holds_rustls_error)
 }
 
-/// Follows up to 5 redirects, never from HTTPS to plain HTTP off this machine: a redirect must
-/// not undo the rule that only loopback may be reached without TLS.
-fn redirect_policy() -> reqwest::redirect::Policy {
-    reqwest::redirect::Policy::custom(|attempt| {
-        let url = attempt.url();
-        let plain_remote = url.scheme() == "http"
-            && !url
-                .host_str()
-                .is_some_and(|h| crate::settings::is_loopback(h.trim_matches(['[', ']'])));
-        if attempt.previous().len() >= 5 {
-            attempt.error("too many redirects")
-        } else if plain_remote {
-            attempt.error("refused a redirect to plain HTTP")
-        } else {
-            attempt.follow()
-        }
-    })
-}
-
 fn provider() -> Arc<rustls::crypto::CryptoProvider> {
     Arc::new(rustls::crypto::ring::default_provider())
 }
 
-/// reqwest proxies for conda-style `proxy_servers`; host-specific keys first, since the first
-/// matching proxy wins.
-fn proxies(servers: &[(String, String)], no_proxy: Option<&str>) -> Result<Vec<reqwest::Proxy>> {
-    // Configured proxies switch off reqwest's reading of the environment, NO_PROXY included:
-    // give each one the exclusions back.
+/// reqwest proxies for the rules; host-specific keys first, since the first matching proxy
+/// wins. A proxy that cannot be used is an error naming where it was set.
+fn proxies(rules: &[ProxyRule], no_proxy: Option<&str>) -> Result<Vec<reqwest::Proxy>> {
+    // Our proxies replace reqwest's reading of the environment, NO_PROXY included: give each
+    // one the exclusions back.
     let exclusions = || no_proxy.and_then(reqwest::NoProxy::from_string);
     let mut specific = Vec::new();
     let mut general = Vec::new();
-    for (key, url) in servers {
-        let bad = |e: reqwest::Error| {
+    for ProxyRule { key, url, from } in rules {
+        let bad = |detail: String| {
             Error::with_hint(
-                format!(
-                    "Invalid proxy {key:?} in proxy_servers: {}",
-                    redact(&e.to_string())
-                ),
-                "Use a URL such as http://proxy.example:8080 for each scheme.",
+                format!("Invalid proxy {key:?} in {from}: {}", redact(&detail)),
+                "Use a URL such as http://proxy.example:8080, or unset it.",
             )
         };
+        let target = reqwest::Url::parse(url)
+            .ok()
+            .filter(|u| matches!(u.scheme(), "http" | "https") && u.host_str().is_some())
+            .ok_or_else(|| bad("not an http:// or https:// URL".into()))?;
         let proxy = match key.as_str() {
-            "http" => reqwest::Proxy::http(url).map_err(bad)?,
-            "https" => reqwest::Proxy::https(url).map_err(bad)?,
-            "all" => reqwest::Proxy::all(url).map_err(bad)?,
+            "http" => reqwest::Proxy::http(target.as_str()),
+            "https" => reqwest::Proxy::https(target.as_str()),
+            "all" => reqwest::Proxy::all(target.as_str()),
             scoped => {
-                let target = reqwest::Url::parse(url).map_err(|e| {
-                    Error::msg(format!(
-                        "Invalid proxy for {scoped:?} in proxy_servers: {e}"
-                    ))
-                })?;
                 let scope = reqwest::Url::parse(scoped)
                     .ok()
                     .filter(|u| u.host_str().is_some());
                 let Some(scope) = scope else {
                     return Err(Error::msg(format!(
-                        "Invalid key {scoped:?} in proxy_servers: use http, https, all or \
+                        "Invalid key {scoped:?} in {from}: use http, https, all or \
                          scheme://host[:port]."
                     )));
                 };
@@ -306,7 +457,8 @@ fn proxies(servers: &[(String, String)], no_proxy: Option<&str>) -> Result<Vec<r
                 specific.push(proxy.no_proxy(exclusions()));
                 continue;
             }
-        };
+        }
+        .map_err(|e| bad(e.to_string()))?;
         general.push(proxy.no_proxy(exclusions()));
     }
     specific.extend(general);

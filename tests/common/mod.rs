@@ -2,6 +2,8 @@
 //! speaks the API of `../shared/spec/api.md`, and the binary run as a user runs it.
 #![allow(dead_code)]
 
+pub mod raw_http;
+
 use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
