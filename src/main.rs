@@ -13,6 +13,7 @@ use anaconda_token::settings::{Env, Overrides, Settings};
 use anaconda_token::{commands, error::Result};
 
 fn main() -> ExitCode {
+    anaconda_token::secret::disable_core_dumps();
     let cli = Cli::parse();
     let printer = Printer::new(cli.verbose);
     match run(&cli, &printer) {
@@ -33,7 +34,7 @@ fn run(cli: &Cli, printer: &Printer) -> Result<()> {
     }
     let overrides = Overrides { at: cli.at.clone() };
     let settings = Settings::resolve(&Env::from_process(), &overrides)?;
-    let prompter = Box::new(StdPrompter::new(printer.clone()));
+    let prompter = Box::new(StdPrompter::new(printer.clone(), settings.stdin_timeout));
     let mut ctx = Context::new(settings, printer.clone(), prompter);
     commands::run(&mut ctx, &cli.command)
 }

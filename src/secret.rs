@@ -37,6 +37,21 @@ impl<'de> Deserialize<'de> for Secret {
     }
 }
 
+/// Turns core dumps off for this process (`RLIMIT_CORE` 0): a core file would hold the API key
+/// and tokens in memory. Called first thing by both binaries.
+pub fn disable_core_dumps() {
+    #[cfg(unix)]
+    {
+        let none = libc::rlimit {
+            rlim_cur: 0,
+            rlim_max: 0,
+        };
+        // SAFETY: setrlimit reads the struct it is given; lowering a limit cannot fail in a
+        // way that matters here.
+        unsafe { libc::setrlimit(libc::RLIMIT_CORE, &none) };
+    }
+}
+
 pub const REDACTED: &str = "<redacted>";
 
 /// Redacts every `/t/<token>/` path segment and every `Bearer <key>` in `text`.

@@ -13,6 +13,15 @@ const NEW_KEY: &str = "new-api-key";
 
 /// Discovery, device code, and a token endpoint that says "pending" `pending` times first.
 fn auth_server(api: &Api, pending: u64) {
+    auth_server_with(api, pending, json!(60), json!(1));
+}
+
+fn auth_server_with(
+    api: &Api,
+    pending: u64,
+    expires_in: serde_json::Value,
+    interval: serde_json::Value,
+) {
     let base = api.uri();
     api.mount(
         Mock::given(method("GET"))
@@ -34,7 +43,7 @@ fn auth_server(api: &Api, pending: u64) {
                 "device_code": "dev-code-1", "user_code": "ABCD-EFGH",
                 "verification_uri": "https://example.test/activate",
                 "verification_uri_complete": "https://example.test/activate?code=ABCD-EFGH",
-                "expires_in": 60, "interval": 1,
+                "expires_in": expires_in, "interval": interval,
             }))),
     );
     if pending > 0 {
@@ -178,4 +187,16 @@ fn already_logged_in_asks_first() {
     api_key_endpoint(&api, "/api/auth/api-keys", 201);
     home.cmd(&["login", "--force"]).assert().success();
     assert_eq!(home.entry(&api.domain()).unwrap()["api_key"], NEW_KEY);
+}
+
+#[test]
+fn huge_expiry_and_interval_from_the_server_are_clamped() {
+    let api = Api::start();
+    let mut home = Home::new();
+    home.with_api(&api);
+    auth_server_with(&api, 0, json!(u64::MAX), json!(u64::MAX));
+    api_key_endpoint(&api, "/api/auth/api-keys", 201);
+    let out = home.cmd(&["login"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(!stderr(&out).contains("panicked"));
 }

@@ -59,3 +59,35 @@ fn picker_and_confirmations_on_a_terminal() {
         "the user declined the .condarc change"
     );
 }
+
+/// Ctrl-C at the list (raw mode, cursor hidden) and at the hidden token prompt (echo off): the
+/// terminal is put back and the exit code is 130.
+#[test]
+fn ctrl_c_at_a_prompt_restores_the_terminal_and_exits_130() {
+    let api = Api::start();
+    let mut home = Home::new();
+    home.with_api(&api).with_env_key().set("TERM", "xterm");
+    api.organizations(&[
+        (ACME_ID, "acme", "Acme Inc.", "commercial_subscription"),
+        (BETA_ID, "beta", "Beta Corp", "commercial_subscription"),
+    ]);
+    for (args, shown) in [
+        (&["token", "install"][..], "Beta Corp (beta)"),
+        (&["token", "install", "-", "-o", "acme"][..], "Token"),
+    ] {
+        let cmd = home.std_cmd(args);
+        let mut session = rexpect::session::spawn_command(cmd, Some(20_000)).unwrap();
+        session.exp_string(shown).unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(500));
+        session.send_control('c').unwrap();
+        session.flush().unwrap();
+        // The cursor is shown again on the way out.
+        session.exp_string("\x1b[?25h").unwrap();
+        let status = session.process().wait().unwrap();
+        assert!(
+            matches!(status, rexpect::process::WaitStatus::Exited(_, 130)),
+            "{args:?}: {status:?}"
+        );
+        assert!(home.entry(&api.domain()).is_none());
+    }
+}

@@ -15,6 +15,8 @@ use crate::secret::{Secret, redact};
 const SCOPES: [&str; 3] = ["cloud:read", "cloud:write", "repo:read"];
 /// The longest wait between polls a `slow_down` can lead to.
 const MAX_INTERVAL: Duration = Duration::from_secs(30);
+/// The longest a device code is waited for (seconds): an hour is far more than a login takes.
+const MAX_CODE_LIFETIME: u64 = 3600;
 
 /// The endpoints the auth domain announces.
 #[derive(Debug, Clone)]
@@ -87,8 +89,11 @@ impl DeviceFlow<'_> {
 
     /// Polls until the user approved (the access token), refused, or the code expired.
     pub fn wait_for_approval(&self, endpoints: &Endpoints, code: &DeviceCode) -> Result<Secret> {
-        let mut interval = Duration::from_secs(code.interval.unwrap_or(5).max(1));
-        let deadline = Instant::now() + Duration::from_secs(code.expires_in.unwrap_or(900));
+        // The server's numbers are clamped: a huge one must neither overflow nor make us wait
+        // for ever.
+        let mut interval = Duration::from_secs(code.interval.unwrap_or(5).clamp(1, 30));
+        let lifetime = code.expires_in.unwrap_or(900).clamp(1, MAX_CODE_LIFETIME);
+        let deadline = Instant::now() + Duration::from_secs(lifetime);
         loop {
             let request = Request {
                 form: Some(vec![

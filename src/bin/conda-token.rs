@@ -13,6 +13,7 @@ use anaconda_token::settings::{Env, Overrides, Settings};
 use anaconda_token::{commands, error::Result};
 
 fn main() -> ExitCode {
+    anaconda_token::secret::disable_core_dumps();
     let cli = CondaTokenCli::parse();
     let Some(command) = &cli.command else {
         let _ = CondaTokenCli::command().print_help();
@@ -30,7 +31,7 @@ fn main() -> ExitCode {
 
 fn run(command: &anaconda_token::cli::CondaTokenCommand, printer: &Printer) -> Result<()> {
     let settings = Settings::resolve(&Env::from_process(), &Overrides::default())?;
-    let prompter = Box::new(StdPrompter::new(printer.clone()));
+    let prompter = Box::new(StdPrompter::new(printer.clone(), settings.stdin_timeout));
     let mut ctx = Context::new(settings, printer.clone(), prompter);
     commands::run_conda_token(&mut ctx, command)
 }

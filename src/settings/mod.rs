@@ -64,6 +64,8 @@ pub struct Settings {
     /// The environment snapshot, for conda's own settings (read only when a request needs them).
     pub env: Env,
     pub timeout: Duration,
+    /// How long a silent stdin is waited for (`ANACONDA_TOKEN_STDIN_TIMEOUT`, default 30 s).
+    pub stdin_timeout: Duration,
     /// The selected `[sites.NAME]`, if any (`None`: the implicit site of `domain`).
     pub site: Option<String>,
     /// Where the keyring entry is kept (`preferred_token_storage`).
@@ -162,22 +164,9 @@ impl Settings {
             })?,
             None => DEFAULT_REPO_URL.to_string(),
         };
-        let timeout = match env.get("ANACONDA_TOKEN_TIMEOUT") {
-            // At least 0.1 s (a zero timeout would fail every request), and a number of seconds
-            // a Duration can hold.
-            Some(t) => t
-                .trim()
-                .parse::<f64>()
-                .ok()
-                .filter(|s| *s >= 0.1)
-                .and_then(|s| Duration::try_from_secs_f64(s).ok())
-                .ok_or_else(|| {
-                    Error::msg(format!(
-                        "ANACONDA_TOKEN_TIMEOUT must be a number of seconds, not {t:?}."
-                    ))
-                })?,
-            None => Duration::from_secs(30),
-        };
+        let timeout = seconds(env, "ANACONDA_TOKEN_TIMEOUT")?.unwrap_or(Duration::from_secs(30));
+        let stdin_timeout =
+            seconds(env, "ANACONDA_TOKEN_STDIN_TIMEOUT")?.unwrap_or(Duration::from_secs(30));
 
         let (binstar_dir, legacy_binstar_dir) = binstar_dirs(env, &home);
         Ok(Settings {
@@ -204,6 +193,7 @@ impl Settings {
             env: env.clone(),
             home,
             timeout,
+            stdin_timeout,
             site: sources.site.clone(),
             storage,
             keyring_entries,
@@ -247,6 +237,21 @@ impl Settings {
             self.config_path.display()
         )
     }
+}
+
+/// A number of seconds from `name`: at least 0.1 s (a zero timeout would fail every wait), and
+/// one a Duration can hold.
+fn seconds(env: &Env, name: &str) -> Result<Option<Duration>> {
+    let Some(text) = env.get(name) else {
+        return Ok(None);
+    };
+    text.trim()
+        .parse::<f64>()
+        .ok()
+        .filter(|s| *s >= 0.1)
+        .and_then(|s| Duration::try_from_secs_f64(s).ok())
+        .map(Some)
+        .ok_or_else(|| Error::msg(format!("{name} must be a number of seconds, not {text:?}.")))
 }
 
 /// Checks the shape of `ANACONDA_AUTH_KEYRING`: a JSON object of services, each an object of

@@ -1,0 +1,135 @@
+//! Standard input never makes a command wait for ever or loop: a line is at most 4 KiB, a pipe
+//! that stays silent is an error after the stdin timeout, three answers that are neither yes nor
+//! no end the question, and each error names the flag that answers it.
+#![cfg(unix)]
+
+mod common;
+
+use std::io::Write;
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use common::*;
+
+/// Runs `args` with `feed` on stdin, keeping stdin open afterwards; fails if it takes longer
+/// than `limit`.
+fn run_with_open_stdin(
+    home: &Home,
+    args: &[&str],
+    feed: &[u8],
+    limit: Duration,
+) -> std::process::Output {
+    let mut child = home
+        .std_cmd(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let _ = stdin.write_all(feed);
+    let _ = stdin.flush();
+    let started = Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if started.elapsed() > limit {
+            let _ = child.kill();
+            panic!("{args:?} still waits after {limit:?}");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    drop(stdin);
+    child.wait_with_output().unwrap()
+}
+
+#[test]
+fn an_endless_stream_of_wrong_answers_stops_after_three() {
+    let home = Home::new();
+    // What `yes x | anaconda token config` sends.
+    let feed = "x\n".repeat(10_000);
+    let out = run_with_open_stdin(
+        &home,
+        &["token", "config"],
+        feed.as_bytes(),
+        Duration::from_secs(10),
+    );
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert_eq!(err.matches("Please enter Y or N").count(), 3, "{err}");
+    assert!(
+        err.contains("3 answers to \"Proceed?\" were neither y nor n"),
+        "{err}"
+    );
+    assert!(err.contains("--force"), "{err}");
+    assert!(!home.condarc_path().exists());
+}
+
+#[test]
+fn a_silent_pipe_is_an_error_after_the_timeout() {
+    let mut home = Home::new();
+    home.set("ANACONDA_TOKEN_STDIN_TIMEOUT", "1");
+    // An answer with no newline, and the pipe stays open.
+    let out = run_with_open_stdin(&home, &["token", "config"], b"y", Duration::from_secs(10));
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("no answer to \"Proceed?\" on stdin after 1 seconds"),
+        "{err}"
+    );
+    assert!(err.contains("Pass --force to answer it."), "{err}");
+    assert!(!home.condarc_path().exists());
+}
+
+#[test]
+fn a_line_longer_than_4_kib_is_refused() {
+    let home = Home::new();
+    let feed = format!("{}\n", "y".repeat(5000));
+    let out = run_with_open_stdin(
+        &home,
+        &["token", "config"],
+        feed.as_bytes(),
+        Duration::from_secs(10),
+    );
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("longer than 4096 bytes"), "{err}");
+    assert!(!home.condarc_path().exists());
+}
+
+#[test]
+fn a_token_awaited_on_a_silent_pipe_times_out_and_says_how_to_give_it() {
+    let mut home = Home::new();
+    home.set("ANACONDA_TOKEN_STDIN_TIMEOUT", "1");
+    let out = run_with_open_stdin(
+        &home,
+        &["token", "install", "-", "-o", "acme", "--yes"],
+        b"",
+        Duration::from_secs(10),
+    );
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("no token on stdin after 1 seconds"), "{err}");
+    assert!(err.contains("anaconda token install - --org ORG"), "{err}");
+}
+
+#[test]
+fn core_dumps_are_off_while_secrets_are_in_memory() {
+    let mut home = Home::new();
+    home.set("ANACONDA_TOKEN_STDIN_TIMEOUT", "5");
+    let mut child = home
+        .std_cmd(&["token", "install", "-", "-o", "acme", "--yes"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    let limits = std::fs::read_to_string(format!("/proc/{}/limits", child.id())).unwrap();
+    let _ = child.kill();
+    let _ = child.wait();
+    let core = limits
+        .lines()
+        .find(|l| l.starts_with("Max core file size"))
+        .unwrap();
+    let fields: Vec<&str> = core.split_whitespace().collect();
+    assert_eq!(&fields[4..6], ["0", "0"], "{core}");
+}
