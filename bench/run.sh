@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Start-up time and peak memory of `anaconda token --help` and `anaconda token list` (one token
-# installed), measured with hyperfine and GNU time on the release build.
+# installed), and the `.condarc` parse time at 1k, 10k and 100k keys (`config --force` on a file
+# already configured: read, parse, compare, nothing written), measured with hyperfine and GNU
+# time on the release build.
 #
 #   bash bench/run.sh            # ours only
 #   PYTHON_ANACONDA=/path/to/venv/bin/anaconda bash bench/run.sh   # also the Python tool
@@ -47,6 +49,17 @@ report() { # name, command...
 printf '%-40s %22s %13s\n' "command" "time (mean ± σ)" "peak RSS"
 report "anaconda token --help" "$ours" token --help
 report "anaconda token list" "$ours" token list
+for keys in 1000 10000 100000; do
+  python3 - "$home/.condarc" "$keys" <<'PY'
+import sys
+path, n = sys.argv[1], int(sys.argv[2])
+with open(path, "w") as f:
+    f.writelines(f"key{i}: value{i}\n" for i in range(n))
+PY
+  "${run_env[@]}" "$ours" token config --force >/dev/null # configure once; then parse only
+  report "config --force, .condarc of $keys keys" "$ours" token config --force
+done
+rm -f "$home/.condarc" "$home/.condarc.bak"
 if [ -n "${PYTHON_ANACONDA:-}" ]; then
   report "python: anaconda token --help" "$PYTHON_ANACONDA" token --help
   report "python: anaconda token list" "$PYTHON_ANACONDA" token list

@@ -147,3 +147,65 @@ fn existing_mode_is_kept() {
         & 0o777;
     assert_eq!(mode, 0o640);
 }
+
+#[test]
+fn files_that_are_not_configuration_are_refused_and_left_alone() {
+    let home = Home::new();
+    let path = home.condarc_path();
+    // A NUL byte, as conda's parser refuses it.
+    std::fs::write(&path, b"channels: [a]\nx: b\0c\n").unwrap();
+    let out = home.cmd(&["token", "config", "--force"]).output().unwrap();
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("special characters are not allowed"), "{err}");
+    assert!(err.contains("line 2"), "{err}");
+    assert_eq!(std::fs::read(&path).unwrap(), b"channels: [a]\nx: b\0c\n");
+
+    // Over 10 MB: a clear error, at once.
+    let big = format!("a: {}\n", "x".repeat(11 * 1024 * 1024));
+    std::fs::write(&path, &big).unwrap();
+    let out = home.cmd(&["token", "config", "--force"]).output().unwrap();
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("larger than 10 MB"), "{err}");
+    assert!(err.contains(".condarc"), "{err}");
+
+    // A FIFO, a device behind a link, a folder: errors naming the file, never a hang.
+    #[cfg(unix)]
+    for make in ["fifo", "device", "folder"] {
+        let _ = std::fs::remove_file(&path);
+        let _ = std::fs::remove_dir(&path);
+        match make {
+            "fifo" => run_ok("mkfifo", &[path.to_str().unwrap()]),
+            "device" => std::os::unix::fs::symlink("/dev/zero", &path).unwrap(),
+            _ => std::fs::create_dir(&path).unwrap(),
+        }
+        let out = home
+            .cmd(&["token", "config", "--force"])
+            .timeout(std::time::Duration::from_secs(10))
+            .output()
+            .unwrap();
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(1), "{make}: {err}");
+        assert!(
+            err.contains(".condarc") && err.contains("not a regular file"),
+            "{make}: {err}"
+        );
+    }
+}
+
+#[test]
+fn a_condarc_of_many_keys_is_edited() {
+    // 100,000 keys: a quadratic parser takes minutes here; ours a fraction of a second.
+    let home = Home::new();
+    let text: String = (0..100_000)
+        .map(|i| format!("key{i}: value{i}\n"))
+        .collect();
+    std::fs::write(home.condarc_path(), &text).unwrap();
+    home.cmd(&["token", "config", "--force"])
+        .timeout(std::time::Duration::from_secs(60))
+        .assert()
+        .success();
+    let after = std::fs::read_to_string(home.condarc_path()).unwrap();
+    assert!(after.starts_with(&text));
+}

@@ -480,21 +480,49 @@ fn write_backup(path: &Path, old: &[u8]) -> Result<()> {
 
 /// The file's bytes as text; not UTF-8 is an invalid file (with the place of the first bad byte).
 fn decode(path: &Path, bytes: &[u8]) -> Result<String> {
-    match std::str::from_utf8(bytes) {
-        Ok(text) => Ok(text.to_string()),
+    let at = |valid: &str| {
+        let line = valid.matches('\n').count();
+        let col = valid
+            .rsplit('\n')
+            .next()
+            .unwrap_or_default()
+            .chars()
+            .count();
+        Pos { line, col }
+    };
+    let text = match std::str::from_utf8(bytes) {
+        Ok(text) => text,
         Err(e) => {
             let good = String::from_utf8_lossy(&bytes[..e.valid_up_to()]);
-            let line = good.matches('\n').count();
-            let col = good.rsplit('\n').next().unwrap_or_default().chars().count();
-            Err(invalid(
+            return Err(invalid(
                 path,
                 &YamlError {
-                    at: Pos { line, col },
+                    at: at(&good),
                     reason: "the file is not UTF-8 text".into(),
                 },
-            ))
+            ));
         }
+    };
+    // YAML allows only printable characters (as conda's parser enforces): a NUL or another
+    // control character is an invalid file, not something to parse around.
+    if let Some((i, c)) = text.char_indices().find(|(_, c)| !is_yaml_printable(*c)) {
+        return Err(invalid(
+            path,
+            &YamlError {
+                at: at(&text[..i]),
+                reason: format!(
+                    "unacceptable character {:#06x}: special characters are not allowed",
+                    u32::from(c)
+                ),
+            },
+        ));
     }
+    Ok(text.to_string())
+}
+
+/// YAML 1.1/1.2's printable set (`c-printable`), as ruamel.yaml checks it.
+fn is_yaml_printable(c: char) -> bool {
+    matches!(c, '\t' | '\n' | '\r' | ' '..='~' | '\u{85}' | '\u{a0}'..='\u{d7ff}' | '\u{e000}'..='\u{fffd}' | '\u{10000}'..)
 }
 
 fn invalid(path: &Path, e: &YamlError) -> Error {
@@ -980,9 +1008,11 @@ fn read_top(
 /// A key written twice: YAML forbids it and conda refuses the file, and which one to edit would
 /// be a guess.
 fn check_duplicates(entries: &[Entry]) -> std::result::Result<(), YamlError> {
-    for (i, entry) in entries.iter().enumerate() {
+    // A set, not a scan of the entries before each one: a file of many keys stays linear.
+    let mut seen = std::collections::HashSet::with_capacity(entries.len());
+    for entry in entries {
         if let Some(name) = &entry.name
-            && entries[..i].iter().any(|e| e.name.as_ref() == Some(name))
+            && !seen.insert(name.as_str())
         {
             return Err(YamlError {
                 at: entry.key.start.unwrap_or(Pos { line: 0, col: 0 }),
@@ -1704,6 +1734,21 @@ mod tests {
         let d = Condarc::load(&dir.path().join(".condarc")).unwrap();
         assert_eq!(d.render(), "");
         assert!(!d.contains("default_channels"));
+    }
+
+    #[test]
+    fn nul_and_control_characters_are_invalid() {
+        for (text, at) in [
+            ("a: b\0c\n", "line 1, column 5"),
+            ("a: 1\nb: \u{1b}[2J\n", "line 2"),
+        ] {
+            let err = decode(Path::new("rc"), text.as_bytes())
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains("special characters are not allowed"), "{err}");
+            assert!(err.contains(at), "{err}");
+        }
+        assert!(decode(Path::new("rc"), "a: é\t\u{feff}\n".as_bytes()).is_ok());
     }
 
     #[test]
