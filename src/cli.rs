@@ -188,7 +188,7 @@ pub struct UninstallArgs {
     #[arg(short, long)]
     pub org: Option<String>,
     /// Uninstall all tokens.
-    #[arg(short, long)]
+    #[arg(short, long, conflicts_with = "org")]
     pub all: bool,
 }
 

@@ -17,6 +17,27 @@ const GOOD: Style = AnsiColor::Green.on_default();
 const WARN: Style = AnsiColor::Yellow.on_default().bold();
 const BAD: Style = AnsiColor::Red.on_default().bold();
 
+/// `text` with control characters (C0 but tab and newline, DEL, C1) written as `\u{1b}`
+/// escapes: text from a server or a file we did not write (an organization's title, an error
+/// message) must not move the cursor, clear the screen or fake a line of ours.
+pub fn clean(text: &str) -> std::borrow::Cow<'_, str> {
+    let unsafe_char = |c: char| c.is_control() && c != '\n' && c != '\t';
+    if !text.chars().any(unsafe_char) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    std::borrow::Cow::Owned(
+        text.chars()
+            .map(|c| {
+                if unsafe_char(c) {
+                    c.escape_unicode().to_string()
+                } else {
+                    c.to_string()
+                }
+            })
+            .collect(),
+    )
+}
+
 impl Printer {
     pub fn new(verbose: bool) -> Self {
         Printer { verbose }
@@ -46,20 +67,21 @@ impl Printer {
 
     pub fn warn(&self, text: &str) {
         let mut err = anstream::stderr().lock();
-        let _ = writeln!(err, "{WARN}Warning:{WARN:#} {text}");
+        let _ = writeln!(err, "{WARN}Warning:{WARN:#} {}", clean(text));
     }
 
     /// The error and its hint, printed once by `main`. A declined question is not an error
     /// to report: it prints `Aborted.` alone, as the original does.
     pub fn error(&self, error: &Error) {
         let mut err = anstream::stderr().lock();
+        let message = error.to_string();
         if let Error::Aborted | Error::Plain(_) = error {
-            let _ = writeln!(err, "{error}");
+            let _ = writeln!(err, "{}", clean(&message));
             return;
         }
-        let _ = writeln!(err, "{BAD}Error:{BAD:#} {error}");
+        let _ = writeln!(err, "{BAD}Error:{BAD:#} {}", clean(&message));
         if let Some(hint) = error.hint() {
-            let _ = writeln!(err, "{hint}");
+            let _ = writeln!(err, "{}", clean(&hint));
         }
     }
 
@@ -67,7 +89,7 @@ impl Printer {
     pub fn debug(&self, text: &str) {
         if self.verbose {
             let mut err = anstream::stderr().lock();
-            let _ = writeln!(err, "debug: {}", crate::secret::redact(text));
+            let _ = writeln!(err, "debug: {}", clean(&crate::secret::redact(text)));
         }
     }
 
@@ -76,5 +98,17 @@ impl Printer {
         let mut err = anstream::stderr().lock();
         let _ = write!(err, "{text}");
         let _ = err.flush();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn control_characters_are_escaped() {
+        assert_eq!(clean("Acme\u{1b}[2J\rFake"), "Acme\\u{1b}[2J\\u{d}Fake");
+        assert_eq!(clean("a\u{9b}b\u{7f}"), "a\\u{9b}b\\u{7f}");
+        assert_eq!(clean("two\nlines\tand é"), "two\nlines\tand é");
     }
 }

@@ -23,9 +23,10 @@ pub struct Organization {
 impl Organization {
     /// `Title (name)`, as the picker shows it.
     pub fn label(&self) -> String {
+        use crate::output::clean;
         match self.title.as_deref().filter(|t| !t.is_empty()) {
-            Some(title) => format!("{title} ({})", self.name),
-            None => self.name.clone(),
+            Some(title) => format!("{} ({})", clean(title), clean(&self.name)),
+            None => clean(&self.name).into_owned(),
         }
     }
 }
@@ -295,8 +296,19 @@ fn encode_segment(segment: &str) -> percent_encoding::PercentEncode<'_> {
     percent_encoding::utf8_percent_encode(segment, SEGMENT)
 }
 
-/// Organization names are slugs: letters, digits, `-`, `_`, `.` (not `.` or `..` alone).
+/// The longest organization name we put into a URL.
+const MAX_ORG_LEN: usize = 255;
+
+/// Organization names are slugs: letters, digits, `-`, `_`, `.` (not `.` or `..` alone), at
+/// most [`MAX_ORG_LEN`] long.
 pub fn check_org_name(org: &str) -> Result<()> {
+    if org.len() > MAX_ORG_LEN {
+        return Err(Error::Usage(format!(
+            "Invalid organization name: it is {} characters long, and a name has at most \
+             {MAX_ORG_LEN}. Use the organization's slug.",
+            org.chars().count()
+        )));
+    }
     let valid = !org.is_empty()
         && org != "."
         && org != ".."

@@ -73,7 +73,11 @@ fn check(ctx: &Context, row: &Row) -> String {
     if !is_repository {
         return NOT_CHECKED.into();
     }
-    match ctx.validate_token_at(&row.repo_url, &Secret::new(row.token.as_str())) {
+    let token = Secret::new(row.token.as_str());
+    if let Err(why) = crate::api::repo::check_token_shape(&token) {
+        return format!("not checked (the token cannot go into a URL: {why})");
+    }
+    match ctx.validate_token_at(&row.repo_url, &token) {
         Ok(Validation::Valid) => "valid".into(),
         Ok(Validation::Rejected { status }) => format!("rejected (HTTP {status})"),
         Ok(Validation::Unavailable { status }) => format!("unreachable (HTTP {status})"),
@@ -148,7 +152,13 @@ fn print_table(ctx: &Context, rows: &[Row], with_status: bool) {
             expires,
         ];
         cells.extend(row.status.clone());
-        table.add_row(cells);
+        // Whatever wrote the store or the token files may have put control characters there.
+        table.add_row(
+            cells
+                .iter()
+                .map(|c| crate::output::clean(c).into_owned())
+                .collect::<Vec<_>>(),
+        );
     }
     ctx.printer.good("Anaconda Repository Tokens");
     ctx.printer.line(&table.to_string());

@@ -19,7 +19,7 @@ pub fn choose(ctx: &mut Context, given: Option<&str>) -> Result<String> {
         [only] => {
             ctx.printer.line(&format!(
                 "Only one organization found, automatically selecting: {}",
-                only.name
+                crate::output::clean(&only.name)
             ));
             Ok(only.name.clone())
         }
