@@ -227,8 +227,10 @@ impl Locks {
         };
         let dir = nearest_existing_dir(&target).map_err(context("write", &target))?;
         let probe = || -> io::Result<()> {
+            // Named as the target's temp files, so that a probe killed mid-way is cleaned up
+            // by the next write like any of them.
             let mut temp = tempfile::Builder::new()
-                .prefix(".tmp-check-")
+                .prefix(&temp_prefix(&target))
                 .suffix(".partial")
                 .tempfile_in(&dir)?;
             temp.write_all(&vec![0; (size + 4096) as usize])?;
@@ -539,7 +541,8 @@ fn temp_prefix(path: &Path) -> String {
 }
 
 /// Removes the temp files a write of `path` left behind when its process was killed: those of
-/// this file (by name) made before we took its lock, so never a live writer's. Best effort.
+/// this file (by name) made before `lock_taken`, when we took the lock every writer of `path`
+/// holds, so never a live writer's. Best effort.
 pub fn remove_stale_temps(path: &Path, lock_taken: SystemTime) {
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,

@@ -474,6 +474,9 @@ fn backup_path(path: &Path) -> PathBuf {
 /// followed, and a failed write never leaves an empty or half `.bak`.
 fn write_backup(path: &Path, old: &[u8]) -> Result<()> {
     let bak = backup_path(path);
+    // Every writer of the backup holds the file's lock, as we do now: any temp file of it is
+    // left from a killed run.
+    crate::fs::remove_stale_temps(&bak, std::time::SystemTime::now());
     let meta = std::fs::metadata(path).map_err(Error::io("read", path))?;
     write_like(&bak, old, &meta).map_err(Error::io("write", &bak))
 }
