@@ -209,3 +209,44 @@ fn a_condarc_of_many_keys_is_edited() {
     let after = std::fs::read_to_string(home.condarc_path()).unwrap();
     assert!(after.starts_with(&text));
 }
+
+#[cfg(unix)]
+#[test]
+fn a_config_file_that_is_a_fifo_or_device_is_an_error_not_a_hang() {
+    for make in ["fifo", "device"] {
+        let mut home = Home::new();
+        let config = home.path().join("config.toml");
+        match make {
+            "fifo" => run_ok("mkfifo", &[config.to_str().unwrap()]),
+            _ => std::os::unix::fs::symlink("/dev/zero", &config).unwrap(),
+        }
+        home.set("ANACONDA_CONFIG_TOML", config.to_str().unwrap());
+        let out = home
+            .cmd(&["token", "list"])
+            .timeout(std::time::Duration::from_secs(10))
+            .output()
+            .unwrap();
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(1), "{make}: {err}");
+        assert!(
+            err.contains("config.toml") && err.contains("not a regular file"),
+            "{make}: {err}"
+        );
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn a_keyring_file_that_is_a_fifo_is_an_error_not_a_hang() {
+    let home = Home::new();
+    std::fs::create_dir_all(home.keyring_path().parent().unwrap()).unwrap();
+    run_ok("mkfifo", &[home.keyring_path().to_str().unwrap()]);
+    let out = home
+        .cmd(&["token", "list"])
+        .timeout(std::time::Duration::from_secs(10))
+        .output()
+        .unwrap();
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("keyring") && err.contains("FIFO"), "{err}");
+}

@@ -259,7 +259,7 @@ fn secret_file_values(env: &Env) -> Vec<Raw> {
                 return None;
             }
             let path = entry.path();
-            let value = std::fs::read_to_string(&path).ok()?;
+            let value = String::from_utf8(crate::fs::read_optional(&path).ok()??).ok()?;
             Some(Raw {
                 key,
                 value: toml::Value::String(value.trim().to_string()),
@@ -441,11 +441,16 @@ fn unknown_site(requested: &str, known: &[String], path: &Path) -> Error {
 
 /// Reads the config file; a missing file is no configuration.
 fn read_config(path: &Path) -> Result<Option<toml::Table>> {
-    let text = match std::fs::read_to_string(path) {
-        Ok(t) => t,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(Error::io("read", path)(e)),
+    // Only a regular file of sane size: a FIFO or a device here must not hang every command.
+    let Some(bytes) = crate::fs::read_optional(path).map_err(Error::io("read", path))? else {
+        return Ok(None);
     };
+    let text = String::from_utf8(bytes).map_err(|_| Error::InvalidFile {
+        path: path.to_path_buf(),
+        what: "TOML file",
+        detail: "it is not UTF-8 text".into(),
+        hint: Some("Fix the file, then try again.".into()),
+    })?;
     text.parse::<toml::Table>()
         .map(Some)
         .map_err(|e| Error::InvalidFile {
