@@ -327,3 +327,36 @@ fn symlinked_files_are_written_through_the_link() {
         1
     );
 }
+
+/// The race a parallel `install` could lose: `uninstall` read conda's token file (the old
+/// token), `install` wrote its new token, `uninstall` removed the file. The file is now read
+/// under the lock under which it is removed, so the new token stays.
+#[test]
+fn uninstall_reads_the_token_file_under_the_lock_it_removes_it_under() {
+    let api = Api::start();
+    let mut home = Home::new();
+    home.with_api(&api);
+    api.repo_accepts("tok-old");
+    home.install_given("tok-old", "acme").assert().success();
+    let file = home.conda_token_file(&api.repo_url());
+    // Hold the token file's lock, as an install about to write it would.
+    let lock = std::fs::File::options()
+        .read(true)
+        .write(true)
+        .open(home.lock_file(&file))
+        .unwrap();
+    lock.lock().unwrap();
+    let child = home
+        .std_cmd(&["token", "uninstall", "-o", "acme"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    // The parallel install writes its new token, then lets go.
+    std::fs::write(&file, "tok-new").unwrap();
+    drop(lock);
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), "tok-new");
+}
