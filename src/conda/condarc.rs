@@ -630,14 +630,25 @@ fn indent_continuations(text: &str) -> String {
 
 /// Byte offset of the comment (`#`) in one line of YAML, if any: a `#` after whitespace (or
 /// first), outside quoted scalars.
+///
+/// A quote opens a quoted scalar only where a scalar may start (at the start, after `: `, `- `,
+/// `[`, `{` or `,`): inside a plain scalar (`a "b`, `it's`) it is a plain character. In a
+/// single-quoted scalar `''` is an escaped quote, not its end.
 fn find_comment(line: &str) -> Option<usize> {
     let mut quote = None;
     let mut escaped = false;
-    let mut prev = None;
-    for (i, c) in line.char_indices() {
+    let mut prev: Option<char> = None;
+    // Whether a scalar may start here (nothing but indicators and spaces since the last one).
+    let mut may_start = true;
+    let mut chars = line.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        let next = chars.peek().map(|(_, n)| *n);
         match quote {
             Some('"') if escaped => escaped = false,
             Some('"') if c == '\\' => escaped = true,
+            Some('\'') if c == '\'' && next == Some('\'') => {
+                chars.next();
+            }
             Some(q) if c == q => quote = None,
             Some(_) => {}
             None => {
@@ -645,11 +656,16 @@ fn find_comment(line: &str) -> Option<usize> {
                 if c == '#' && after_space {
                     return Some(i);
                 }
-                // A quote opens a quoted scalar only where a scalar starts (`it's` is plain).
-                if (c == '"' || c == '\'')
-                    && (after_space || prev.is_some_and(|p| "[{,:".contains(p)))
-                {
+                let indicator_then_space = next.is_none_or(char::is_whitespace);
+                if (c == '"' || c == '\'') && may_start {
                     quote = Some(c);
+                    may_start = false;
+                } else if "[{,".contains(c)
+                    || (":-?".contains(c) && indicator_then_space && (c == ':' || may_start))
+                {
+                    may_start = true;
+                } else if !c.is_whitespace() {
+                    may_start = false;
                 }
             }
         }
