@@ -287,3 +287,100 @@ fn a_redirect_to_another_host_carries_no_credentials() {
         );
     }
 }
+
+/// `sync` and `whoami`: the same faults on each of their endpoints end in exit 1, a clear
+/// message, HOME unchanged, and retries only where a retry is safe.
+#[test]
+fn sync_and_whoami_fail_cleanly_on_every_endpoint() {
+    let patch = format!("/api/v1/organizations/{ACME_ID}/users/u-1/token");
+    let runs: [(&[&str], Vec<(&str, &str)>); 2] = [
+        (
+            &["token", "sync", "-o", "acme"],
+            vec![
+                ("GET", ORGS),
+                ("GET", ACCOUNT),
+                ("PATCH", &patch),
+                ("GET", CURRENT),
+            ],
+        ),
+        (&["whoami"], vec![("GET", ACCOUNT)]),
+    ];
+    let faults = [
+        ("500", Answer::status(500), "HTTP 500", false),
+        ("503", Answer::status(503), "HTTP 503", true),
+        ("a hang", Answer::Hang, "timed out", false),
+        ("a cut body", Answer::CutShort(200), "cut short", false),
+        ("an endless body", Answer::Endless, "larger than", false),
+        (
+            "invalid JSON",
+            Answer::Plain(200, Vec::new(), b"{not json".to_vec()),
+            "Unexpected answer from",
+            false,
+        ),
+    ];
+    for (args, endpoints) in &runs {
+        for &(method, path) in endpoints {
+            for (fault, answer, message, retried) in &faults {
+                if method == "PATCH"
+                    && matches!(fault, &"a cut body" | &"an endless body" | &"invalid JSON")
+                {
+                    // The answer to the PATCH is not read: its status is all that counts.
+                    continue;
+                }
+                let (api, _elsewhere) = servers();
+                api.route("PATCH", &patch, Answer::json(200, json!({})));
+                api.route(
+                    "GET",
+                    CURRENT,
+                    Answer::json(200, json!({"id": "t", "expires_at": "2028-01-31T00:00:00"})),
+                );
+                api.route(method, path, answer.clone());
+                let home = home_for(&api);
+                let entry = json!({"domain": api.domain(), "version": 2, "repo_tokens": [
+                    {"token": "tok-old", "org_name": "acme", "expires_at": "2027-01-31T00:00:00+00:00"}]});
+                home.write_entry(&api.domain(), &entry);
+                let before = tree(home.path());
+                let out = home.cmd(args).output().unwrap();
+                let err = stderr(&out);
+                let case = format!("{args:?}: {fault} on {method} {path}");
+                assert_eq!(out.status.code(), Some(1), "{case}: {err}");
+                assert!(err.contains(message), "{case}: {err}");
+                assert!(
+                    !err.contains("panicked") && !err.contains(API_KEY),
+                    "{case}: {err}"
+                );
+                assert_eq!(before, tree(home.path()), "{case}: HOME changed");
+                let tries = if *retried && method == "GET" { 3 } else { 1 };
+                assert_eq!(api.count(method, path), tries, "{case}");
+            }
+        }
+    }
+}
+
+#[test]
+fn the_verbose_log_shows_every_attempt_and_redirect() {
+    let (api, elsewhere) = servers();
+    api.route("GET", ORGS, Answer::redirect("/api/organizations/moved"));
+    api.route("GET", "/api/organizations/moved", Answer::status(503));
+    let home = home_for(&api);
+    let out = home
+        .cmd(&["-v", "token", "install", "-y"])
+        .output()
+        .unwrap();
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert_eq!(
+        err.matches("/api/organizations/my -> 302").count(),
+        3,
+        "{err}"
+    );
+    assert_eq!(err.matches("redirected to ").count(), 3, "{err}");
+    assert_eq!(
+        err.matches("/api/organizations/moved -> 503").count(),
+        3,
+        "{err}"
+    );
+    assert_eq!(err.matches("retrying in ").count(), 2, "{err}");
+    assert!(!err.contains(API_KEY), "{err}");
+    assert!(elsewhere.seen().is_empty());
+}

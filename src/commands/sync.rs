@@ -31,7 +31,13 @@ pub fn run(ctx: &mut Context, args: &SyncArgs) -> Result<()> {
         })?;
     api.sync_token(&org, &org_id, &user_id, &ctx.settings.domain)?;
     let expires_at = api
-        .current_token(&org)?
+        .current_token(&org)
+        .map_err(|e| {
+            e.with_note(
+                "The sync itself went through; only the new expiry could not be read: run \
+                 `anaconda token sync` again later to store it.",
+            )
+        })?
         .and_then(|t| t.expires_at)
         .and_then(|e| parse_expiry(&e));
     let stored = ctx.store.modify(|info| {
