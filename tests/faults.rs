@@ -293,7 +293,8 @@ fn a_redirect_to_another_host_carries_no_credentials() {
 #[test]
 fn sync_and_whoami_fail_cleanly_on_every_endpoint() {
     let patch = format!("/api/v1/organizations/{ACME_ID}/users/u-1/token");
-    let runs: [(&[&str], Vec<(&str, &str)>); 2] = [
+    type Run<'a> = (&'a [&'a str], Vec<(&'a str, &'a str)>);
+    let runs: [Run; 2] = [
         (
             &["token", "sync", "-o", "acme"],
             vec![
