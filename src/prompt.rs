@@ -79,7 +79,6 @@ impl StdPrompter {
                 .get_or_insert_with(spawn_stdin_reader)
                 .recv_timeout(timeout)
         };
-        let timeout = self.timeout;
         let fail = |message: String| match flag {
             Some(flag) => Error::NeedsFlag { message, flag },
             None => Error::msg(message),
@@ -93,7 +92,7 @@ impl StdPrompter {
             Ok(Line::Failed(e)) => Err(Error::msg(format!("Could not read stdin: {e}"))),
             Err(RecvTimeoutError::Timeout) => Err(fail(format!(
                 "Aborted: no {what} on stdin after {} seconds.",
-                timeout.as_secs_f32()
+                self.timeout.as_secs_f32()
             ))),
         }
     }

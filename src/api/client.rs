@@ -196,7 +196,7 @@ impl Http {
             let response = match outcome {
                 Ok(response) => response,
                 Err(e) => {
-                    let error = network_error(url.as_str(), &e);
+                    let error = network_error(&url, &e);
                     printer.debug(&format!("{method} {shown} -> {error} ({elapsed} ms)"));
                     let connect = e.is_connect() && !e.is_timeout() && !holds_rustls_error(&e);
                     return Err(if connect {
@@ -217,7 +217,7 @@ impl Http {
             };
             let refuse = |why: &str| {
                 Failure::Final(Error::Network {
-                    host: host_of(url.as_str()),
+                    host: host_of(&url),
                     reason: why.to_string(),
                     tls: false,
                 })
@@ -327,7 +327,7 @@ fn read_body(
                 format!("the answer was cut short ({})", redact(&e.to_string()))
             };
             Error::Network {
-                host: host_of(url.as_str()),
+                host: host_of(url),
                 reason,
                 tls: false,
             }
@@ -344,18 +344,14 @@ fn read_body(
     Ok(body)
 }
 
-fn host_of(url: &str) -> String {
-    reqwest::Url::parse(url)
-        .ok()
-        .and_then(|u| {
-            u.host_str()
-                .map(|h| u.port().map_or(h.to_string(), |p| format!("{h}:{p}")))
-        })
+fn host_of(url: &reqwest::Url) -> String {
+    url.host_str()
+        .map(|h| url.port().map_or(h.to_string(), |p| format!("{h}:{p}")))
         .unwrap_or_else(|| "the server".into())
 }
 
 /// A connection or TLS failure as the user should see it: host, reason, no secrets.
-fn network_error(url: &str, e: &reqwest::Error) -> Error {
+fn network_error(url: &reqwest::Url, e: &reqwest::Error) -> Error {
     let host = host_of(url);
     let reason = if e.is_timeout() {
         "the request timed out".to_string()

@@ -158,32 +158,25 @@ impl Api<'_> {
                 Some(serde_json::json!({"confirm": "yes"})),
             )
             .map_err(|e| e.with_note(&may_be_revoked))?;
-        match response.status {
-            404 => {
-                return Err(Error::with_hint(
-                    format!(
-                        "There is no organization {org} (HTTP 404), or this account is not a \
-                         member of it. No token was issued."
-                    ),
-                    "Check the name given with --org: it is the organization's slug, as in its \
-                     address on anaconda.com.",
-                ));
-            }
-            403 if !is_auth_error(&response.body) => {
-                return Err(Error::Http {
-                    method: Method::PUT.to_string(),
-                    url: redact(&format!("{}{path}", self.base)),
-                    status: 403,
-                    message: server_message(&response.body),
-                    hint: Some(format!(
-                        "This account may not issue tokens for {org}; no token was issued. Ask \
-                         an administrator of the organization."
-                    )),
-                });
-            }
-            _ => {}
+        if response.status == 404 {
+            return Err(Error::with_hint(
+                format!(
+                    "There is no organization {org} (HTTP 404), or this account is not a member \
+                     of it. No token was issued."
+                ),
+                "Check the name given with --org: it is the organization's slug, as in its \
+                 address on anaconda.com.",
+            ));
         }
-        let hint = (response.status >= 500).then_some(may_be_revoked.clone());
+        // A refusal issued nothing; only a server failure may have revoked the old token.
+        let hint = match response.status {
+            403 => Some(format!(
+                "This account may not issue tokens for {org}; no token was issued. Ask an \
+                 administrator of the organization."
+            )),
+            500.. => Some(may_be_revoked.clone()),
+            _ => None,
+        };
         self.expect_ok(Method::PUT, &path, &response, hint)?;
         let issued: IssuedAnswer =
             parse(&path, &response).map_err(|e| e.with_note(&may_be_revoked))?;

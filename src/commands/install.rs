@@ -6,7 +6,8 @@
 //! from before it until the token is stored, a repository that cannot answer does not stop the
 //! token from being stored, and a token that cannot be stored is printed once.
 
-use crate::api::orgs::parse_expiry;
+use chrono::{DateTime, Utc};
+
 use crate::api::repo::{Validation, check_token_shape};
 use crate::cli::InstallArgs;
 use crate::commands::{config, organization};
@@ -21,7 +22,7 @@ use crate::store::RepoToken;
 /// A token the server issued, with the keyring lock taken before it was asked for.
 pub struct Issued {
     pub token: Secret,
-    pub expires_at: Option<String>,
+    pub expires_at: Option<DateTime<Utc>>,
     _lock: Lock,
 }
 
@@ -122,8 +123,9 @@ pub fn install_issued(ctx: &mut Context, org: &str, issued: Issued) -> Result<In
              previous token is already revoked."
         ));
     }
-    store(ctx, org, &token, expires_at.clone()).map_err(|e| print_unstored(ctx, org, &token, e))?;
-    print_installed(ctx, expires_at.as_deref());
+    store(ctx, org, &token, expires_at.map(|at| at.to_rfc3339()))
+        .map_err(|e| print_unstored(ctx, org, &token, e))?;
+    print_installed(ctx, expires_at);
     Ok(outcome)
 }
 
@@ -194,13 +196,9 @@ fn print_unstored(ctx: &Context, org: &str, token: &Secret, error: Error) -> Err
     )
 }
 
-fn print_installed(ctx: &Context, expires_at: Option<&str>) {
+fn print_installed(ctx: &Context, expires_at: Option<DateTime<Utc>>) {
     let date = expires_at
-        .map(|e| {
-            parse_expiry(e)
-                .map(|dt| dt.format("%Y-%m-%d %H:%M:%S%:z").to_string())
-                .unwrap_or_else(|| e.to_string())
-        })
+        .map(|at| at.format("%Y-%m-%d %H:%M:%S%:z").to_string())
         .unwrap_or_else(|| "at an unknown date".into());
     ctx.printer.line(&format!(
         "Your conda token has been installed and expires {}. To view your token(s), you can use \
@@ -272,7 +270,7 @@ pub fn issue(ctx: &mut Context, org: &str, yes: bool, always_warn: bool) -> Resu
     let issued = ctx.api()?.issue_token(org)?;
     Ok(Issued {
         token: issued.token,
-        expires_at: issued.expires_at.map(|d| d.to_rfc3339()),
+        expires_at: issued.expires_at,
         _lock: lock,
     })
 }
