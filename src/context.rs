@@ -6,7 +6,7 @@ use std::cell::OnceCell;
 use crate::api::orgs::Api;
 use crate::api::repo::{self, Validation};
 use crate::api::{Http, Network, ProxyRule};
-use crate::conda::settings::{self as conda_settings, CondaNetwork};
+use crate::conda::settings::{self as conda_settings, CondaSettings};
 use crate::error::{Error, Result};
 use crate::fs::Locks;
 use crate::output::Printer;
@@ -25,7 +25,7 @@ pub struct Context {
     api_http: OnceCell<Http>,
     repo_http: OnceCell<Http>,
     api_key: OnceCell<Secret>,
-    conda_network: OnceCell<CondaNetwork>,
+    conda_settings: OnceCell<CondaSettings>,
     /// The "verification is disabled" warning was printed (it is said once, not per client).
     warned_no_verify: std::cell::Cell<bool>,
     /// `conda-token set --no-ssl-verify`: the repository check skips verification.
@@ -48,7 +48,7 @@ impl Context {
             api_http: OnceCell::new(),
             repo_http: OnceCell::new(),
             api_key: OnceCell::new(),
-            conda_network: OnceCell::new(),
+            conda_settings: OnceCell::new(),
             warned_no_verify: std::cell::Cell::new(false),
             repo_ssl_override: None,
         }
@@ -86,7 +86,9 @@ impl Context {
 
     /// Checks `token` against the repository at `repo_url` (a conda token file's URL).
     pub fn validate_token_at(&self, repo_url: &str, token: &Secret) -> Result<Validation> {
-        repo::validate(self.repo_client()?, repo_url, token, &self.printer)
+        let client = self.repo_client()?;
+        let conda = self.conda_settings()?;
+        repo::validate(client, repo_url, token, &conda.channel_rules(), &self.printer)
     }
 
     /// The client for repository checks, built from conda's settings on first use (so that a
@@ -144,7 +146,7 @@ impl Context {
 
     /// The repository check stands for what conda will do: conda's network settings.
     fn repo_network(&self) -> Result<Network> {
-        let conda = self.conda_network()?;
+        let conda = self.conda_settings()?;
         Ok(Network {
             ssl_verify: self
                 .repo_ssl_override
@@ -169,9 +171,9 @@ impl Context {
         let needs_conda =
             s.ssl_verify.is_none() || s.proxy_servers.is_empty() || s.client_cert.is_none();
         let conda = if needs_conda {
-            self.conda_network()?.clone()
+            self.conda_settings()?.clone()
         } else {
-            CondaNetwork::default()
+            CondaSettings::default()
         };
         let (client_cert, client_cert_key) = match &s.client_cert {
             Some(cert) => (Some(cert.clone()), s.client_cert_key.clone()),
@@ -198,9 +200,9 @@ impl Context {
         })
     }
 
-    /// conda's effective network settings, read once.
-    fn conda_network(&self) -> Result<&CondaNetwork> {
-        if let Some(network) = self.conda_network.get() {
+    /// conda's effective settings, read once.
+    pub fn conda_settings(&self) -> Result<&CondaSettings> {
+        if let Some(network) = self.conda_settings.get() {
             return Ok(network);
         }
         let network = conda_settings::load(
@@ -211,7 +213,7 @@ impl Context {
         for message in &network.skipped {
             self.printer.warn(message);
         }
-        Ok(self.conda_network.get_or_init(|| network))
+        Ok(self.conda_settings.get_or_init(|| network))
     }
 }
 

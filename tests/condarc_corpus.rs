@@ -16,7 +16,7 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
-use anaconda_token::conda::channels::is_configured;
+use anaconda_token::conda::channels::ChannelRules;
 use anaconda_token::conda::condarc::Condarc;
 use common::*;
 use saphyr_parser::{Event, Parser};
@@ -283,16 +283,35 @@ fn values(doc: &Condarc, key: &str) -> Values {
     )
 }
 
+/// What `config` changes in a `.condarc` that is the only file conda reads: `default_channels`
+/// unless they resolve (through this file's `channel_alias` and `custom_channels`) to the
+/// repository, and `channels: [defaults]` unless the file sets channels.
 fn config_changes(doc: &Condarc, repo: &str) -> Changes {
     let existing = doc.get_list("default_channels").unwrap_or_default();
-    if is_configured(&existing, repo) {
-        return Vec::new();
+    let alias = doc.get_scalar("channel_alias");
+    let customs = doc.get_map("custom_channels").unwrap_or_default();
+    let rules = ChannelRules {
+        channel_alias: alias.as_deref().filter(|a| !a.trim().is_empty()),
+        custom_channels: &customs,
+    };
+    let sets_channels = doc
+        .get_list("channels")
+        .is_some_and(|list| list.iter().any(|c| !c.trim().is_empty()));
+    let mut changes = Vec::new();
+    if !sets_channels {
+        changes.push((
+            "channels".to_string(),
+            Change::SetList(vec!["defaults".into()]),
+        ));
+    }
+    if rules.is_configured(&existing, repo) {
+        return changes;
     }
     let wanted = ["main", "r", "msys2"]
         .iter()
         .map(|c| format!("{repo}{c}"))
         .collect();
-    let mut changes = vec![("default_channels".to_string(), Change::SetList(wanted))];
+    changes.push(("default_channels".to_string(), Change::SetList(wanted)));
     if doc
         .get_scalar("restore_free_channel")
         .is_some_and(|v| v.eq_ignore_ascii_case("true"))

@@ -22,11 +22,88 @@ fn sets_channels_in_a_new_condarc_after_confirmation() {
         .stdout(predicate::str::contains(
             "Prepared to set default channels in .condarc.",
         ))
+        .stdout(predicate::str::contains(NO_CHANNELS))
         .stderr(predicate::str::contains("Proceed? [y/n] (n): "));
+    // conda 26 configures no channels of its own: without `channels`, `conda install x` fails.
+    assert_eq!(
+        std::fs::read_to_string(home.condarc_path()).unwrap(),
+        format!("{}channels:\n  - defaults\n", channels_block())
+    );
+}
+
+const NO_CHANNELS: &str = "No conda configuration file sets channels, and conda 26 and later \
+    configure none of their own: channels: [defaults] will be added too";
+
+#[test]
+fn default_channels_right_but_no_channels_asks_and_adds_only_channels() {
+    let home = Home::new();
+    let text = format!("default_channels: [{REPO}/msys2, {REPO}/main, {REPO}/r]\n");
+    std::fs::write(home.condarc_path(), &text).unwrap();
+    home.cmd(&["token", "config"])
+        .write_stdin("y\n")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "Default channels already configured.\nNo conda configuration file sets channels",
+        ));
+    assert_eq!(
+        std::fs::read_to_string(home.condarc_path()).unwrap(),
+        format!("{text}channels:\n  - defaults\n")
+    );
+}
+
+/// `channels` set anywhere conda looks (another file of its search path, or `CONDA_CHANNELS`)
+/// is left to that place: only `default_channels` is written.
+#[test]
+fn channels_set_elsewhere_are_not_added() {
+    let mut home = Home::new();
+    let other = home.path().join(".config/conda/condarc.d/site.yml");
+    std::fs::create_dir_all(other.parent().unwrap()).unwrap();
+    std::fs::write(&other, "channels:\n  - conda-forge\n").unwrap();
+    home.cmd(&["token", "config", "--force"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(NO_CHANNELS).not());
     assert_eq!(
         std::fs::read_to_string(home.condarc_path()).unwrap(),
         channels_block()
     );
+
+    std::fs::remove_file(&other).unwrap();
+    std::fs::remove_file(home.condarc_path()).unwrap();
+    home.set("CONDA_CHANNELS", "defaults,conda-forge");
+    home.cmd(&["token", "config", "--force"]).assert().success();
+    assert_eq!(
+        std::fs::read_to_string(home.condarc_path()).unwrap(),
+        channels_block()
+    );
+}
+
+/// The Python tool's bug: short names counted as configured wherever they point. Here `main`
+/// goes to a mirror, so conda is not using the repository and `config` must say so.
+#[test]
+fn short_names_sent_to_a_mirror_are_not_configured() {
+    let home = Home::new();
+    let text = "channels: [defaults]\ndefault_channels: [main, r, msys2]\ncustom_channels:\n  main: https://mirror.example/pkgs\n";
+    std::fs::write(home.condarc_path(), text).unwrap();
+    home.cmd(&["token", "config", "--force"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("already configured").not());
+    let after = std::fs::read_to_string(home.condarc_path()).unwrap();
+    assert!(after.contains(&channels_block()), "{after}");
+
+    // Resolved through the channel alias to the repository, the same names are right.
+    let text = format!("channels: [defaults]\ndefault_channels: [main, r, msys2]\nchannel_alias: {REPO}\n");
+    std::fs::write(home.condarc_path(), &text).unwrap();
+    home.cmd(&["token", "config"])
+        .write_stdin("")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "Default channels already configured, nothing to do.",
+        ));
+    assert_eq!(std::fs::read_to_string(home.condarc_path()).unwrap(), text);
 }
 
 #[test]
@@ -91,7 +168,7 @@ fn force_skips_the_question_and_restore_free_channel_is_turned_off() {
 #[test]
 fn already_configured_in_any_order_is_left_alone() {
     let home = Home::new();
-    let text = format!("default_channels: [{REPO}/msys2, {REPO}/main, {REPO}/r]\n");
+    let text = format!("channels: [defaults]\ndefault_channels: [{REPO}/msys2, {REPO}/main, {REPO}/r]\n");
     std::fs::write(home.condarc_path(), &text).unwrap();
     home.cmd(&["token", "config"])
         .write_stdin("")

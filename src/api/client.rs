@@ -62,6 +62,8 @@ pub struct Http {
 pub struct Response {
     pub status: u16,
     pub body: Vec<u8>,
+    /// Where a redirect pointed, for a request that does not follow them (redacted).
+    pub location: Option<String>,
 }
 
 impl Response {
@@ -78,6 +80,8 @@ pub struct Request<'a> {
     pub json: Option<serde_json::Value>,
     /// An `application/x-www-form-urlencoded` body (OAuth).
     pub form: Option<Vec<(&'static str, String)>>,
+    /// `false`: a 3xx is the answer (conda's repository check does not follow redirects).
+    pub follow_redirects: bool,
 }
 
 impl<'a> Request<'a> {
@@ -88,6 +92,7 @@ impl<'a> Request<'a> {
             bearer: None,
             json: None,
             form: None,
+            follow_redirects: true,
         }
     }
 }
@@ -164,8 +169,17 @@ impl Http {
                 attempt += 1;
                 continue;
             }
+            let location = response
+                .headers()
+                .get(reqwest::header::LOCATION)
+                .and_then(|l| l.to_str().ok())
+                .map(|l| redact(url.join(l).as_ref().map_or(l, |u| u.as_str())));
             let body = read_body(response, &url, status)?;
-            return Ok(Response { status, body });
+            return Ok(Response {
+                status,
+                body,
+                location,
+            });
         }
     }
 
@@ -215,6 +229,9 @@ impl Http {
             let (true, Some(location)) = (response.status().is_redirection(), location) else {
                 return Ok((response, url));
             };
+            if !request.follow_redirects {
+                return Ok((response, url));
+            }
             let refuse = |why: &str| {
                 Failure::Final(Error::Network {
                     host: host_of(&url),

@@ -155,7 +155,8 @@ impl DeviceFlow<'_> {
                 ..Request::new(Method::POST, url)
             };
             let response = self.send(request)?;
-            if response.is_success() {
+            // Only 201 Created, as the Python tool: any other answer moves on to the next URL.
+            if response.status == 201 {
                 #[derive(Deserialize)]
                 struct ApiKey {
                     api_key: Secret,

@@ -16,6 +16,7 @@ use crate::secret::{Secret, redact};
 pub struct Organization {
     pub id: String,
     pub name: String,
+    /// `null` or absent: the picker shows the name.
     #[serde(default)]
     pub title: Option<String>,
 }
@@ -33,32 +34,81 @@ impl Organization {
 
 #[derive(Debug, Clone, Deserialize)]
 pub struct Account {
-    /// Needed only by `sync`; organization selection works without it.
+    /// Needed only by `sync`, and read only there ([`Account::user_id`]): whatever shape it
+    /// has, organization selection works.
     #[serde(default)]
-    pub user: Option<User>,
-    #[serde(default)]
+    user: serde_json::Value,
+    /// `null` reads as none, as a missing list does.
+    #[serde(default, deserialize_with = "null_as_empty")]
     pub subscriptions: Vec<Subscription>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
-pub struct User {
-    pub id: String,
+impl Account {
+    /// `user.id` as the sync URL needs it (a number is used as its digits), or what is missing.
+    pub fn user_id(&self) -> std::result::Result<String, &'static str> {
+        let user = match &self.user {
+            serde_json::Value::Null => return Err("it names no user"),
+            user @ serde_json::Value::Object(_) => user,
+            _ => return Err("its user is not an object"),
+        };
+        match user.get("id") {
+            Some(serde_json::Value::String(id)) if !id.trim().is_empty() => Ok(id.clone()),
+            Some(serde_json::Value::Number(id)) => Ok(id.to_string()),
+            None | Some(serde_json::Value::Null) => Err("its user has no id"),
+            Some(_) => Err("its user id is neither text nor a number"),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
 pub struct Subscription {
     #[serde(default)]
     pub org_id: Option<String>,
-    pub product_code: String,
+    /// The Python tool requires it; a subscription without one is simply not a business one.
+    #[serde(default)]
+    pub product_code: Option<String>,
 }
 
-/// `GET …/ce/current-token` when a token exists.
+impl Subscription {
+    /// A business subscription of `org_id`: the same UUID, a product code without `starter`.
+    fn is_business_of(&self, org_id: &str) -> bool {
+        self.org_id.as_deref().is_some_and(|id| same_id(id, org_id))
+            && self
+                .product_code
+                .as_deref()
+                .is_some_and(|code| !code.contains("starter"))
+    }
+}
+
+/// Whether two ids name the same organization: compared as UUIDs, as pydantic reads them (case,
+/// hyphens, braces and a `urn:uuid:` prefix don't matter); ids that are not UUIDs must match
+/// exactly.
+pub fn same_id(a: &str, b: &str) -> bool {
+    match (uuid::Uuid::try_parse(a.trim()), uuid::Uuid::try_parse(b.trim())) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => a == b,
+    }
+}
+
+fn null_as_empty<'de, D, T>(deserializer: D) -> std::result::Result<Vec<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Ok(Option::<Vec<T>>::deserialize(deserializer)?.unwrap_or_default())
+}
+
+/// `GET …/ce/current-token` when a token exists. Only its expiry is used, in any shape.
 #[derive(Debug, Clone, Deserialize)]
 pub struct CurrentToken {
     #[serde(default)]
-    pub id: Option<String>,
-    #[serde(default)]
-    pub expires_at: Option<String>,
+    pub expires_at: serde_json::Value,
+}
+
+impl CurrentToken {
+    pub fn expiry(&self) -> Expiry {
+        Expiry::of(&self.expires_at)
+    }
 }
 
 /// `PUT …/ce/current-token`: read as leniently as possible, since the old token is revoked once
@@ -74,8 +124,52 @@ struct IssuedAnswer {
 #[derive(Debug)]
 pub struct IssuedToken {
     pub token: Secret,
-    /// `None` when the answer had none, or one we cannot read.
-    pub expires_at: Option<DateTime<Utc>>,
+    pub expires_at: Expiry,
+}
+
+/// An `expires_at` from the service, read as pydantic reads a `datetime`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Expiry {
+    At(DateTime<Utc>),
+    /// Absent or `null`.
+    None,
+    /// Something we could not read, kept (shortened) for the warning.
+    Unreadable(String),
+}
+
+impl Expiry {
+    pub fn of(value: &serde_json::Value) -> Expiry {
+        if value.is_null() {
+            return Expiry::None;
+        }
+        match expiry_of(value) {
+            Some(at) => Expiry::At(at),
+            None => {
+                let shown: String = match value {
+                    serde_json::Value::String(s) => s.clone(),
+                    other => other.to_string(),
+                };
+                Expiry::Unreadable(crate::output::clean(&shown.chars().take(60).collect::<String>()).into_owned())
+            }
+        }
+    }
+
+    pub fn at(&self) -> Option<DateTime<Utc>> {
+        match self {
+            Expiry::At(at) => Some(*at),
+            _ => None,
+        }
+    }
+
+    /// Warns about an expiry we could not read; it is stored as unknown.
+    pub fn warn_if_unreadable(&self, printer: &Printer) {
+        if let Expiry::Unreadable(text) = self {
+            printer.warn(&format!(
+                "The service gave an expiry date that could not be read ({text:?}); it is \
+                 stored as unknown."
+            ));
+        }
+    }
 }
 
 /// The API as one user (API key) sees it.
@@ -118,15 +212,7 @@ impl Api<'_> {
         let account = self.account()?;
         Ok(organizations
             .into_iter()
-            .filter(|org| {
-                account.subscriptions.iter().any(|s| {
-                    // UUIDs: the same id may come in either case.
-                    s.org_id
-                        .as_deref()
-                        .is_some_and(|id| id.eq_ignore_ascii_case(&org.id))
-                        && !s.product_code.contains("starter")
-                })
-            })
+            .filter(|org| account.subscriptions.iter().any(|s| s.is_business_of(&org.id)))
             .collect())
     }
 
@@ -197,7 +283,7 @@ impl Api<'_> {
         }
         Ok(IssuedToken {
             token,
-            expires_at: expiry_of(&issued.expires_at),
+            expires_at: Expiry::of(&issued.expires_at),
         })
     }
 
@@ -361,38 +447,63 @@ fn parse<T: DeserializeOwned>(path: &str, response: &Response) -> Result<T> {
 }
 
 /// An `expires_at` value of any shape the service may send: text (see [`parse_expiry`]),
-/// epoch seconds as a number or as digits; anything else is unknown.
+/// epoch seconds as a number; anything else is unknown.
 pub fn expiry_of(value: &serde_json::Value) -> Option<DateTime<Utc>> {
     match value {
-        serde_json::Value::String(text) => parse_expiry(text.trim()),
-        serde_json::Value::Number(n) => n
-            .as_i64()
-            .or_else(|| n.as_f64().map(|f| f as i64))
-            .and_then(|secs| DateTime::from_timestamp(secs, 0)),
+        serde_json::Value::String(text) => parse_expiry(text),
+        serde_json::Value::Number(n) => n.as_f64().and_then(from_epoch),
         _ => None,
     }
 }
 
-/// Parses the API's `expires_at` (with or without a time zone; none means UTC; a date alone is
-/// midnight UTC; digits alone are epoch seconds).
-pub fn parse_expiry(text: &str) -> Option<DateTime<Utc>> {
-    if let Ok(dt) = DateTime::parse_from_rfc3339(text) {
-        return Some(dt.with_timezone(&Utc));
+/// Epoch seconds, or milliseconds when larger than 2·10¹⁰, as pydantic reads a number.
+fn from_epoch(value: f64) -> Option<DateTime<Utc>> {
+    if !value.is_finite() {
+        return None;
     }
-    if !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()) {
-        return DateTime::from_timestamp(text.parse().ok()?, 0);
+    let seconds = if value.abs() > 2e10 { value / 1000.0 } else { value };
+    let whole = seconds.floor();
+    let nanos = ((seconds - whole) * 1e9).round().min(999_999_999.0) as u32;
+    DateTime::from_timestamp(whole as i64, nanos)
+}
+
+/// Parses an `expires_at` text the way pydantic's `datetime` does: ISO 8601 with `T`, `t` or a
+/// space, seconds and fractions optional, `Z`/`z` or an offset (`+01:00`, `+0100`, `+01`) or no
+/// zone (read as UTC); a date alone (midnight UTC); or a number (epoch seconds, see
+/// [`from_epoch`]). Hand-written because chrono's RFC 3339 parser wants seconds and a zone.
+pub fn parse_expiry(text: &str) -> Option<DateTime<Utc>> {
+    let text = text.trim();
+    let numeric = !text.is_empty()
+        && text.bytes().any(|b| b.is_ascii_digit())
+        && text
+            .bytes()
+            .enumerate()
+            .all(|(i, b)| b.is_ascii_digit() || b == b'.' || (i == 0 && matches!(b, b'-' | b'+')));
+    if numeric {
+        return text.parse::<f64>().ok().and_then(from_epoch);
     }
     if let Ok(date) = chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d") {
         return date.and_hms_opt(0, 0, 0).map(|naive| naive.and_utc());
     }
-    [
-        "%Y-%m-%dT%H:%M:%S%.f",
-        "%Y-%m-%d %H:%M:%S%.f",
-        "%Y-%m-%dT%H:%M:%S%.f%:z",
-    ]
-    .iter()
-    .find_map(|f| NaiveDateTime::parse_from_str(text, f).ok())
-    .map(|naive| naive.and_utc())
+    // One spelling: `T` between date and time, `+00:00` for `Z`.
+    let mut normal = text.to_ascii_uppercase();
+    if normal.len() > 10 && matches!(normal.as_bytes()[10], b' ' | b'_') {
+        normal.replace_range(10..11, "T");
+    }
+    if let Some(rest) = normal.strip_suffix('Z') {
+        normal = format!("{rest}+00:00");
+    }
+    let with_zone = ["%Y-%m-%dT%H:%M:%S%.f%#z", "%Y-%m-%dT%H:%M%#z"];
+    if let Some(dt) = with_zone
+        .iter()
+        .find_map(|f| DateTime::parse_from_str(&normal, f).ok())
+    {
+        return Some(dt.with_timezone(&Utc));
+    }
+    ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%dT%H:%M"]
+        .iter()
+        .find_map(|f| NaiveDateTime::parse_from_str(&normal, f).ok())
+        .map(|naive| naive.and_utc())
 }
 
 #[cfg(test)]
@@ -421,6 +532,62 @@ mod tests {
         );
         assert!(expiry_of(&serde_json::json!(null)).is_none());
         assert!(expiry_of(&serde_json::json!({"a": 1})).is_none());
+    }
+
+    /// What pydantic 2 (anaconda-auth 0.15.3) reads, checked against it by hand.
+    #[test]
+    fn expiry_as_pydantic_reads_it() {
+        let at = |s: &str| parse_expiry(s).map(|d| d.to_rfc3339());
+        let utc = Some("2027-01-31T00:00:00+00:00".to_string());
+        assert_eq!(at("2027-01-31t00:00:00z"), utc);
+        assert_eq!(at("2027-01-31 00:00"), utc);
+        assert_eq!(at("2027-01-31T00:00"), utc);
+        assert_eq!(at("2027-01-31T02:00:00+0200"), utc);
+        assert_eq!(at("2027-01-31T02:00+02:00"), utc);
+        assert_eq!(
+            at("2027-01-31T00:00:00.1234567Z"),
+            Some("2027-01-31T00:00:00.123456700+00:00".into())
+        );
+        assert_eq!(at("1801440000"), Some("2027-02-01T00:00:00+00:00".into()));
+        assert_eq!(at("-5"), Some("1969-12-31T23:59:55+00:00".into()));
+        let n = |v: serde_json::Value| expiry_of(&v).map(|d| d.to_rfc3339());
+        assert_eq!(n(serde_json::json!(1801440000000_i64)), n(serde_json::json!(1801440000)));
+        assert_eq!(
+            n(serde_json::json!(1801440000.5)),
+            Some("2027-02-01T00:00:00.500+00:00".into())
+        );
+        for bad in ["", "soon", "inf", "NaN", "2027-13-01", "31/01/2027", "1.2.3"] {
+            assert_eq!(at(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn ids_compare_as_uuids() {
+        let id = "7b3cb1c9-d6f5-4a6a-9f0e-1f1a2b3c4d5e";
+        for same in [
+            "7B3CB1C9-D6F5-4A6A-9F0E-1F1A2B3C4D5E",
+            "7b3cb1c9d6f54a6a9f0e1f1a2b3c4d5e",
+            "{7b3cb1c9-d6f5-4a6a-9f0e-1f1a2b3c4d5e}",
+            "urn:uuid:7b3cb1c9-d6f5-4a6a-9f0e-1f1a2b3c4d5e",
+        ] {
+            assert!(same_id(same, id), "{same}");
+        }
+        assert!(!same_id("8b3cb1c9-d6f5-4a6a-9f0e-1f1a2b3c4d5e", id));
+        assert!(same_id("not-a-uuid", "not-a-uuid"));
+        assert!(!same_id("NOT-a-uuid", "not-a-uuid"));
+    }
+
+    #[test]
+    fn account_user_id_in_every_shape() {
+        let id = |v: serde_json::Value| serde_json::from_value::<Account>(v).unwrap().user_id();
+        assert_eq!(id(serde_json::json!({"user": {"id": "u-1"}})), Ok("u-1".into()));
+        assert_eq!(id(serde_json::json!({"user": {"id": 42}})), Ok("42".into()));
+        assert!(id(serde_json::json!({})).unwrap_err().contains("no user"));
+        assert!(id(serde_json::json!({"user": null})).unwrap_err().contains("no user"));
+        assert!(id(serde_json::json!({"user": {}})).unwrap_err().contains("no id"));
+        let account: Account =
+            serde_json::from_value(serde_json::json!({"subscriptions": null})).unwrap();
+        assert!(account.subscriptions.is_empty());
     }
 
     #[test]

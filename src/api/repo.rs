@@ -4,6 +4,7 @@
 use reqwest::Method;
 
 use super::client::{Http, Request};
+use crate::conda::channels::ChannelRules;
 use crate::error::{Error, Result};
 use crate::output::Printer;
 use crate::secret::Secret;
@@ -12,9 +13,12 @@ use crate::secret::Secret;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Validation {
     Valid,
-    /// A definite refusal of the token: 401, 403 or 404.
+    /// A definite refusal of the token: 401, 403 or 404, or a redirect (conda does not follow
+    /// one for a channel with a token, so it fails there too).
     Rejected {
         status: u16,
+        /// Where a redirect pointed (redacted).
+        location: Option<String>,
     },
     /// Any other answer (5xx, 429, …): the repository could not say.
     Unavailable {
@@ -58,32 +62,48 @@ pub fn check_token_shape(token: &Secret) -> std::result::Result<(), String> {
     Ok(())
 }
 
-/// The URL that proves a token: the repository's `main/noarch/repodata.json` under `/t/<token>`.
-pub fn check_url(repo_url: &str, token: &Secret) -> Result<String> {
-    let mut url = reqwest::Url::parse(repo_url)
+/// The URL that proves a token: the repository's `main/noarch/repodata.json`, with
+/// `/t/<token>` where conda puts it for that channel (after the host, or after a
+/// `channel_alias` or custom channel the repository is under).
+pub fn check_url(repo_url: &str, token: &Secret, rules: &ChannelRules) -> Result<String> {
+    let url = reqwest::Url::parse(repo_url)
         .map_err(|e| Error::msg(format!("Invalid repository URL {repo_url}: {e}")))?;
-    let path = format!(
-        "/t/{}{}main/noarch/repodata.json",
-        token.expose(),
-        url.path()
+    let channel = format!(
+        "{}/main/noarch/repodata.json",
+        url.as_str().trim_end_matches('/')
     );
-    url.set_path(&path);
-    Ok(url.to_string())
+    Ok(rules.with_token(&channel, token.expose()))
 }
 
-/// Validates `token`; unreachable repositories are errors, refusals are `Rejected`, other
-/// answers `Unavailable`.
+/// How the repository answered a rejected token: `HTTP 401`, or `HTTP 302 (a redirect to …)`.
+pub fn rejection(status: u16, location: Option<&str>) -> String {
+    match location {
+        Some(to) => format!("HTTP {status} (a redirect to {to})"),
+        None if (300..400).contains(&status) => format!("HTTP {status} (a redirect)"),
+        None => format!("HTTP {status}"),
+    }
+}
+
+/// Validates `token` with a HEAD that does not follow redirects, as conda asks; unreachable
+/// repositories are errors, refusals and redirects are `Rejected`, other answers `Unavailable`.
 pub fn validate(
     http: &Http,
     repo_url: &str,
     token: &Secret,
+    rules: &ChannelRules,
     printer: &Printer,
 ) -> Result<Validation> {
-    let request = Request::new(Method::HEAD, check_url(repo_url, token)?);
+    let request = Request {
+        follow_redirects: false,
+        ..Request::new(Method::HEAD, check_url(repo_url, token, rules)?)
+    };
     let response = http.send(&request, printer)?;
     Ok(match response.status {
         200 => Validation::Valid,
-        status @ (401 | 403 | 404) => Validation::Rejected { status },
+        status @ (300..=399 | 401 | 403 | 404) => Validation::Rejected {
+            status,
+            location: response.location,
+        },
         status => Validation::Unavailable { status },
     })
 }
@@ -95,13 +115,25 @@ mod tests {
     #[test]
     fn token_goes_right_after_the_host() {
         let token = Secret::new("abc-123");
+        let rules = ChannelRules {
+            channel_alias: None,
+            custom_channels: &[],
+        };
         assert_eq!(
-            check_url("https://repo.anaconda.cloud/repo/", &token).unwrap(),
+            check_url("https://repo.anaconda.cloud/repo/", &token, &rules).unwrap(),
             "https://repo.anaconda.cloud/t/abc-123/repo/main/noarch/repodata.json"
         );
         assert_eq!(
-            check_url("http://127.0.0.1:8080/", &token).unwrap(),
+            check_url("http://127.0.0.1:8080/", &token, &rules).unwrap(),
             "http://127.0.0.1:8080/t/abc-123/main/noarch/repodata.json"
+        );
+        let under_alias = ChannelRules {
+            channel_alias: Some("https://mirror.example/anaconda"),
+            custom_channels: &[],
+        };
+        assert_eq!(
+            check_url("https://mirror.example/anaconda/repo/", &token, &under_alias).unwrap(),
+            "https://mirror.example/anaconda/t/abc-123/repo/main/noarch/repodata.json"
         );
     }
 

@@ -5,10 +5,17 @@
 use crate::context::Context;
 use crate::error::{Error, Result};
 
-/// `anaconda whoami`: the account (`GET /api/account`), pretty-printed.
+/// `anaconda whoami`: the account (`GET /api/account`) with the `domain` added, keys sorted and
+/// indented by two, as the Python tool prints it.
 pub fn whoami(ctx: &mut Context) -> Result<()> {
-    let account = ctx.api()?.account_json()?;
-    let text = serde_json::to_string_pretty(&account)
+    let mut account = ctx.api()?.account_json()?;
+    if let serde_json::Value::Object(fields) = &mut account {
+        fields.insert(
+            "domain".into(),
+            serde_json::Value::String(ctx.settings.domain.clone()),
+        );
+    }
+    let text = serde_json::to_string_pretty(&sorted(account))
         .map_err(|e| Error::msg(format!("Could not print the account: {e}")))?;
     ctx.printer.line(&text);
     Ok(())
@@ -42,4 +49,21 @@ pub fn logout(ctx: &mut Context) -> Result<()> {
         );
     }
     Ok(())
+}
+
+/// `value` with every object's keys in order (serde_json keeps insertion order here).
+fn sorted(value: serde_json::Value) -> serde_json::Value {
+    match value {
+        serde_json::Value::Object(fields) => {
+            let mut fields: Vec<_> = fields.into_iter().collect();
+            fields.sort_by(|a, b| a.0.cmp(&b.0));
+            serde_json::Value::Object(
+                fields.into_iter().map(|(k, v)| (k, sorted(v))).collect(),
+            )
+        }
+        serde_json::Value::Array(items) => {
+            serde_json::Value::Array(items.into_iter().map(sorted).collect())
+        }
+        other => other,
+    }
 }

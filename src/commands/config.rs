@@ -15,6 +15,10 @@ pub fn run(ctx: &mut Context, args: &ConfigArgs) -> Result<()> {
 
 /// The `config` flow on the `.condarc` at `path`. Returns whether conda is configured now
 /// (`false` when the user declined). `flag` is the option that answers the question ahead.
+///
+/// Besides `default_channels`, conda 26 and later need `channels` to name `defaults`: they
+/// configure no channels of their own. When no file conda reads sets `channels` (and
+/// `CONDA_CHANNELS` is unset), `channels: [defaults]` is added in the same edit.
 pub fn configure(
     ctx: &mut Context,
     path: &Path,
@@ -27,16 +31,23 @@ pub fn configure(
         ctx.printer.accent(".condarc")
     ));
     let repo = ctx.settings.repo_url.clone();
-    let existing = condarc::Condarc::load(path)?
-        .get_list("default_channels")
-        .unwrap_or_default();
-    if archive.is_empty() && channels::is_configured(&existing, &repo) {
+    let rc = condarc::Condarc::load(path)?;
+    let existing = rc.get_list("default_channels").unwrap_or_default();
+    let conda = ctx.conda_settings()?;
+    let defaults_right = archive.is_empty() && conda.channel_rules().is_configured(&existing, &repo);
+    let add_channels = conda.channels_set_in.is_none()
+        && !rc
+            .get_list("channels")
+            .is_some_and(|list| list.iter().any(|c| !c.trim().is_empty()));
+    if defaults_right && !add_channels {
         ctx.printer
             .line("Default channels already configured, nothing to do.");
         return Ok(true);
     }
     if !force {
-        if existing.is_empty() {
+        if defaults_right {
+            ctx.printer.line("Default channels already configured.");
+        } else if existing.is_empty() {
             ctx.printer
                 .line("Prepared to set default channels in .condarc.");
         } else {
@@ -47,13 +58,23 @@ pub fn configure(
             ctx.printer
                 .line("This action will override the existing default_channels setting.");
         }
+        if add_channels {
+            ctx.printer.line(NO_CHANNELS);
+        }
         if !ctx.prompter.confirm("Proceed?", flag)? {
             return Ok(false);
         }
+    } else if add_channels {
+        ctx.printer.line(NO_CHANNELS);
     }
     let wanted = channels::default_channels(&repo, archive);
     condarc::edit(&ctx.locks, path, |rc| {
-        rc.set_list("default_channels", &wanted);
+        if !defaults_right {
+            rc.set_list("default_channels", &wanted);
+        }
+        if add_channels {
+            rc.set_list("channels", &["defaults".to_string()]);
+        }
         // conda older than 25.9 needs this off for the new channels to take effect; newer
         // conda rejects the key, so it is only ever turned off, never added.
         if rc
@@ -66,3 +87,8 @@ pub fn configure(
     })?;
     Ok(true)
 }
+
+/// Said when `channels: [defaults]` is added.
+const NO_CHANNELS: &str = "No conda configuration file sets channels, and conda 26 and later \
+    configure none of their own: channels: [defaults] will be added too, so that conda uses \
+    the default channels.";

@@ -8,7 +8,7 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::api::repo::{Validation, check_token_shape};
+use crate::api::repo::{Validation, check_token_shape, rejection};
 use crate::cli::InstallArgs;
 use crate::commands::{config, organization};
 use crate::conda::condarc::Condarc;
@@ -111,7 +111,9 @@ pub fn install_issued(ctx: &mut Context, org: &str, issued: Issued) -> Result<In
     } = issued;
     let outcome = match ctx.validate_token(&token) {
         Ok(Validation::Valid) => Installed::Validated,
-        Ok(Validation::Rejected { status }) => return Err(rejected(ctx, status, Some(org))),
+        Ok(Validation::Rejected { status, location }) => {
+            return Err(rejected(ctx, &rejection(status, location.as_deref()), Some(org)));
+        }
         Ok(Validation::Unavailable { status }) => {
             Installed::NotValidated(format!("the repository answered HTTP {status}"))
         }
@@ -212,7 +214,11 @@ fn print_installed(ctx: &Context, expires_at: Option<DateTime<Utc>>) {
 pub fn validate(ctx: &Context, token: &Secret) -> Result<()> {
     match ctx.validate_token(token)? {
         Validation::Valid => Ok(()),
-        Validation::Rejected { status } => Err(rejected(ctx, status, None)),
+        Validation::Rejected { status, location } => Err(rejected(
+            ctx,
+            &rejection(status, location.as_deref()),
+            None,
+        )),
         Validation::Unavailable { status } => Err(Error::with_hint(
             format!(
                 "The repository {} could not check the token: it answered HTTP {status}.",
@@ -223,18 +229,17 @@ pub fn validate(ctx: &Context, token: &Secret) -> Result<()> {
     }
 }
 
-/// The repository refused the token (401, 403, 404).
-fn rejected(ctx: &Context, status: u16, just_issued: Option<&str>) -> Error {
+/// The repository refused the token (401, 403, 404, a redirect); `answer` says how.
+fn rejected(ctx: &Context, answer: &str, just_issued: Option<&str>) -> Error {
     let detail = format!(
-        "The repository {} answered HTTP {status}.",
+        "The repository {} answered {answer}.",
         ctx.settings.repo_url
     );
     match just_issued {
         None => Error::TokenRejected { detail, hint: None },
         Some(org) => Error::with_hint(
             format!(
-                "The repository refused the token just issued for {org}: it answered HTTP \
-                 {status}."
+                "The repository refused the token just issued for {org}: it answered {answer}."
             ),
             format!(
                 "The previous token of {org} is already revoked: `anaconda token reissue -o {org}` \
@@ -268,9 +273,10 @@ pub fn issue(ctx: &mut Context, org: &str, yes: bool, always_warn: bool) -> Resu
     // The prompt may have taken a while: look again right before the point of no return.
     ctx.store.check_writable()?;
     let issued = ctx.api()?.issue_token(org)?;
+    issued.expires_at.warn_if_unreadable(&ctx.printer);
     Ok(Issued {
         token: issued.token,
-        expires_at: issued.expires_at,
+        expires_at: issued.expires_at.at(),
         _lock: lock,
     })
 }

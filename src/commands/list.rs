@@ -79,7 +79,7 @@ fn check(ctx: &Context, row: &Row) -> String {
     }
     match ctx.validate_token_at(&row.repo_url, &token) {
         Ok(Validation::Valid) => "valid".into(),
-        Ok(Validation::Rejected { status }) => format!("rejected (HTTP {status})"),
+        Ok(Validation::Rejected { status, .. }) => format!("rejected (HTTP {status})"),
         Ok(Validation::Unavailable { status }) => format!("unreachable (HTTP {status})"),
         Err(Error::Network { reason, .. }) => format!("unreachable ({reason})"),
         Err(other) => format!("unreachable ({other})"),

@@ -1,7 +1,7 @@
 //! `anaconda token sync`: after the subscription was renewed, extend the organization's token to
 //! the subscription's end (Organization Management API), then read and store the new expiry.
 
-use crate::api::orgs::parse_expiry;
+use crate::api::orgs::Expiry;
 use crate::cli::SyncArgs;
 use crate::commands::organization;
 use crate::context::Context;
@@ -21,16 +21,14 @@ pub fn run(ctx: &mut Context, args: &SyncArgs) -> Result<()> {
                 "Check the name with `anaconda token list`, or log in with the right account.",
             )
         })?;
-    let user_id = api
-        .account()?
-        .user
-        .map(|u| u.id)
-        .ok_or_else(|| Error::BadAnswer {
+    let user_id = api.account()?.user_id().map_err(|missing| {
+        Error::BadAnswer {
             endpoint: "/api/account".into(),
-            detail: "the answer has no user id".into(),
-        })?;
+            detail: format!("{missing}, and `sync` needs the user's id. Nothing was changed"),
+        }
+    })?;
     api.sync_token(&org, &org_id, &user_id, &ctx.settings.domain)?;
-    let expires_at = api
+    let expiry = api
         .current_token(&org)
         .map_err(|e| {
             e.with_note(
@@ -38,8 +36,10 @@ pub fn run(ctx: &mut Context, args: &SyncArgs) -> Result<()> {
                  `anaconda token sync` again later to store it.",
             )
         })?
-        .and_then(|t| t.expires_at)
-        .and_then(|e| parse_expiry(&e));
+        .map(|t| t.expiry())
+        .unwrap_or(Expiry::None);
+    expiry.warn_if_unreadable(&ctx.printer);
+    let expires_at = expiry.at();
     let stored = ctx.store.modify(|info| {
         let Some(token) = info.repo_tokens.iter_mut().find(|t| t.is_for(&org)) else {
             return Ok(false);

@@ -1,5 +1,6 @@
-//! conda's effective network settings (`ssl_verify`, `proxy_servers`, `client_ssl_cert`,
-//! `client_ssl_cert_key`), read as conda reads them: every configuration file of its search path
+//! conda's effective settings that concern us: the network (`ssl_verify`, `proxy_servers`,
+//! `client_ssl_cert`, `client_ssl_cert_key`) and the channels (`channel_alias`,
+//! `custom_channels`, whether `channels` is set), read as conda reads them: every configuration file of its search path
 //! in order, later files winning key by key, then `CONDA_*` environment variables (`conda.md`).
 //!
 //! The search path follows conda's own (`conda/base/constants.py`, `SEARCH_PATH`, and
@@ -9,13 +10,14 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::conda::channels::ChannelRules;
 use crate::conda::condarc::Condarc;
 use crate::error::{Error, Result};
 use crate::settings::{Env, SslVerify, conda_root, expand_path};
 
-/// conda's network settings, merged over its search path (later wins), then `CONDA_*` variables.
+/// conda's settings, merged over its search path (later wins), then `CONDA_*` variables.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct CondaNetwork {
+pub struct CondaSettings {
     /// `None`: not set anywhere.
     pub ssl_verify: Option<SslVerify>,
     /// Key (a scheme such as `https`, or `scheme://host`) to proxy URL, merged key by key over
@@ -25,9 +27,26 @@ pub struct CondaNetwork {
     /// not set.
     pub client_ssl_cert: Option<PathBuf>,
     pub client_ssl_cert_key: Option<PathBuf>,
+    /// `channel_alias`, when set (conda's default is `https://conda.anaconda.org`).
+    pub channel_alias: Option<String>,
+    /// `custom_channels`: name to URL, merged key by key.
+    pub custom_channels: Vec<(String, String)>,
+    /// Where a non-empty `channels` list is set (a file, or `CONDA_CHANNELS`); `None` when
+    /// nowhere, which conda 26 reads as no channels at all.
+    pub channels_set_in: Option<String>,
     /// Files that are not valid YAML, skipped with a warning as conda itself does ("Ignoring
     /// configuration file … due to error"): one message each.
     pub skipped: Vec<String>,
+}
+
+impl CondaSettings {
+    /// How conda resolves channel names and places tokens, with these settings.
+    pub fn channel_rules(&self) -> ChannelRules<'_> {
+        ChannelRules {
+            channel_alias: self.channel_alias.as_deref(),
+            custom_channels: &self.custom_channels,
+        }
+    }
 }
 
 /// Each setting with conda's alias for it (`verify_ssl`, `client_cert`, …), which conda reads in
@@ -36,6 +55,9 @@ const SSL_VERIFY: [&str; 2] = ["ssl_verify", "verify_ssl"];
 const CLIENT_CERT: [&str; 2] = ["client_ssl_cert", "client_cert"];
 const CLIENT_CERT_KEY: [&str; 2] = ["client_ssl_cert_key", "client_cert_key"];
 const PROXY_SERVERS: &str = "proxy_servers";
+const CHANNEL_ALIAS: [&str; 1] = ["channel_alias"];
+const CUSTOM_CHANNELS: &str = "custom_channels";
+const CHANNELS: &str = "channels";
 
 /// The folders conda reads system-wide configuration from, first in its search path.
 pub fn system_dirs() -> Vec<PathBuf> {
@@ -87,8 +109,8 @@ pub fn search_path(env: &Env, home: &Path, system_dirs: &[PathBuf]) -> Vec<PathB
 /// A file that is not valid YAML is skipped and named in `skipped`, as conda skips it; one of
 /// these keys with a value of the wrong shape (a list for `ssl_verify`) is an
 /// `Error::InvalidFile` naming the file.
-pub fn load(env: &Env, home: &Path, system_dirs: &[PathBuf]) -> Result<CondaNetwork> {
-    let mut net = CondaNetwork::default();
+pub fn load(env: &Env, home: &Path, system_dirs: &[PathBuf]) -> Result<CondaSettings> {
+    let mut net = CondaSettings::default();
     for path in search_path(env, home, system_dirs) {
         match Condarc::load(&path) {
             Ok(rc) => merge_file(&mut net, &rc, env)?,
@@ -105,6 +127,16 @@ pub fn load(env: &Env, home: &Path, system_dirs: &[PathBuf]) -> Result<CondaNetw
     }
     if let Some(value) = env_var(env, &CLIENT_CERT_KEY) {
         net.client_ssl_cert_key = Some(expand_path(env, value));
+    }
+    if let Some(value) = env_var(env, &CHANNEL_ALIAS) {
+        net.channel_alias = Some(value.to_string());
+    }
+    // conda splits the variable on commas; any non-blank entry configures a channel.
+    if env
+        .get("CONDA_CHANNELS")
+        .is_some_and(|v| v.split(',').any(|c| !c.trim().is_empty()))
+    {
+        net.channels_set_in = Some("CONDA_CHANNELS".into());
     }
     Ok(net)
 }
@@ -154,7 +186,24 @@ fn is_unset(value: &str) -> bool {
 }
 
 /// Lays one file's settings over `net`: only the keys it sets, with a non-empty value.
-fn merge_file(net: &mut CondaNetwork, rc: &Condarc, env: &Env) -> Result<()> {
+fn merge_file(net: &mut CondaSettings, rc: &Condarc, env: &Env) -> Result<()> {
+    if let Some(value) = scalar(rc, &CHANNEL_ALIAS)? {
+        net.channel_alias = Some(expand_path(env, &value).to_string_lossy().into_owned());
+    }
+    if let Some(map) = rc.get_map(CUSTOM_CHANNELS) {
+        for (name, url) in map.into_iter().filter(|(_, url)| !is_unset(url)) {
+            match net.custom_channels.iter_mut().find(|(k, _)| *k == name) {
+                Some(entry) => entry.1 = url,
+                None => net.custom_channels.push((name, url)),
+            }
+        }
+    }
+    if rc
+        .get_list(CHANNELS)
+        .is_some_and(|list| list.iter().any(|c| !is_unset(c)))
+    {
+        net.channels_set_in = Some(rc.path().display().to_string());
+    }
     if let Some(value) = scalar(rc, &SSL_VERIFY)? {
         net.ssl_verify = Some(ssl_verify(env, &value));
     }
@@ -270,7 +319,7 @@ mod tests {
             )
         }
 
-        fn load(&self) -> Result<CondaNetwork> {
+        fn load(&self) -> Result<CondaSettings> {
             load(
                 &self.env(),
                 &self.p("home"),
@@ -397,18 +446,18 @@ mod tests {
         m.var_path("CONDARC", "missing.yml");
         m.var_path("XDG_CONFIG_HOME", "missing-xdg");
         assert!(m.search_path().is_empty());
-        assert_eq!(m.load().unwrap(), CondaNetwork::default());
+        assert_eq!(m.load().unwrap(), CondaSettings::default());
         // Empty values set nothing either.
         m.write(
             "home/.condarc",
             "ssl_verify:\nclient_ssl_cert: ''\nclient_ssl_cert_key: ~\nproxy_servers:\n",
         );
-        assert_eq!(m.load().unwrap(), CondaNetwork::default());
+        assert_eq!(m.load().unwrap(), CondaSettings::default());
         m.write(
             "home/.condarc",
             "ssl_verify: null\nproxy_servers: {http: ~, https: }\n",
         );
-        assert_eq!(m.load().unwrap(), CondaNetwork::default());
+        assert_eq!(m.load().unwrap(), CondaSettings::default());
     }
 
     #[test]
