@@ -88,7 +88,13 @@ impl Context {
     pub fn validate_token_at(&self, repo_url: &str, token: &Secret) -> Result<Validation> {
         let client = self.repo_client()?;
         let conda = self.conda_settings()?;
-        repo::validate(client, repo_url, token, &conda.channel_rules(), &self.printer)
+        repo::validate(
+            client,
+            repo_url,
+            token,
+            &conda.channel_rules(),
+            &self.printer,
+        )
     }
 
     /// The client for repository checks, built from conda's settings on first use (so that a

@@ -297,21 +297,24 @@ fn config_changes(doc: &Condarc, repo: &str) -> Changes {
     let sets_channels = doc
         .get_list("channels")
         .is_some_and(|list| list.iter().any(|c| !c.trim().is_empty()));
+    // In the order the editor appends new keys.
     let mut changes = Vec::new();
+    if !rules.is_configured(&existing, repo) {
+        let wanted = ["main", "r", "msys2"]
+            .iter()
+            .map(|c| format!("{repo}{c}"))
+            .collect();
+        changes.push(("default_channels".to_string(), Change::SetList(wanted)));
+    }
     if !sets_channels {
         changes.push((
             "channels".to_string(),
             Change::SetList(vec!["defaults".into()]),
         ));
     }
-    if rules.is_configured(&existing, repo) {
+    if changes.is_empty() {
         return changes;
     }
-    let wanted = ["main", "r", "msys2"]
-        .iter()
-        .map(|c| format!("{repo}{c}"))
-        .collect();
-    changes.push(("default_channels".to_string(), Change::SetList(wanted)));
     if doc
         .get_scalar("restore_free_channel")
         .is_some_and(|v| v.eq_ignore_ascii_case("true"))

@@ -94,7 +94,9 @@ fn short_names_sent_to_a_mirror_are_not_configured() {
     assert!(after.contains(&channels_block()), "{after}");
 
     // Resolved through the channel alias to the repository, the same names are right.
-    let text = format!("channels: [defaults]\ndefault_channels: [main, r, msys2]\nchannel_alias: {REPO}\n");
+    let text = format!(
+        "channels: [defaults]\ndefault_channels: [main, r, msys2]\nchannel_alias: {REPO}\n"
+    );
     std::fs::write(home.condarc_path(), &text).unwrap();
     home.cmd(&["token", "config"])
         .write_stdin("")
@@ -168,7 +170,8 @@ fn force_skips_the_question_and_restore_free_channel_is_turned_off() {
 #[test]
 fn already_configured_in_any_order_is_left_alone() {
     let home = Home::new();
-    let text = format!("channels: [defaults]\ndefault_channels: [{REPO}/msys2, {REPO}/main, {REPO}/r]\n");
+    let text =
+        format!("channels: [defaults]\ndefault_channels: [{REPO}/msys2, {REPO}/main, {REPO}/r]\n");
     std::fs::write(home.condarc_path(), &text).unwrap();
     home.cmd(&["token", "config"])
         .write_stdin("")

@@ -70,9 +70,12 @@ fn one_business_org_is_selected_issued_validated_stored_and_configured() {
     assert_eq!(entry["version"], 2);
     let condarc = std::fs::read_to_string(home.condarc_path()).unwrap();
     let repo = api.repo_url();
+    // No file sets `channels`, and conda 26 configures none: `defaults` is added.
     assert_eq!(
         condarc,
-        format!("default_channels:\n  - {repo}main\n  - {repo}r\n  - {repo}msys2\n")
+        format!(
+            "default_channels:\n  - {repo}main\n  - {repo}r\n  - {repo}msys2\nchannels:\n  - defaults\n"
+        )
     );
     // The API key came from the environment and is not copied into the keyring entry.
     assert!(entry.get("api_key").is_none());

@@ -21,6 +21,9 @@ fn channels(api: &Api) -> String {
     format!("default_channels:\n  - {repo}main\n  - {repo}r\n  - {repo}msys2\n")
 }
 
+/// Added where no file sets `channels` (conda 26 configures none of its own).
+const DEFAULTS: &str = "channels:\n  - defaults\n";
+
 #[test]
 fn set_writes_token_file_and_user_condarc() {
     let (home, api) = setup();
@@ -37,7 +40,7 @@ fn set_writes_token_file_and_user_condarc() {
     );
     assert_eq!(
         std::fs::read_to_string(home.condarc_path()).unwrap(),
-        format!("add_anaconda_token: true\n{}", channels(&api))
+        format!("add_anaconda_token: true\n{}{DEFAULTS}", channels(&api))
     );
     assert!(
         !home.keyring_path().exists(),
@@ -178,7 +181,7 @@ fn conda_token_set_with_every_option_writes_what_conda_would() {
     assert_eq!(
         std::fs::read_to_string(&file).unwrap(),
         format!(
-            "add_anaconda_token: true\nssl_verify: false\nextra_safety_checks: true\nsigning_metadata_url_base: {trimmed}\ndefault_channels:\n  - {repo}main\n  - {repo}r\n  - {repo}msys2\n  - {repo}free\n  - {repo}pro\n"
+            "add_anaconda_token: true\nssl_verify: false\nextra_safety_checks: true\nsigning_metadata_url_base: {trimmed}\ndefault_channels:\n  - {repo}main\n  - {repo}r\n  - {repo}msys2\n  - {repo}free\n  - {repo}pro\n{DEFAULTS}"
         )
     );
     home.conda_token(&["list"])
@@ -186,13 +189,16 @@ fn conda_token_set_with_every_option_writes_what_conda_would() {
         .success()
         .stdout(format!("{repo} {TOKEN}\n"));
 
-    // remove turns off only the signature verification set added, and keeps ssl_verify.
+    // remove turns off only the signature verification set added, and keeps ssl_verify (and
+    // `channels`, which conda needs whatever the default channels are).
     home.conda_token(&["remove", "--file", file.to_str().unwrap()])
         .assert()
         .success();
     assert_eq!(
         std::fs::read_to_string(&file).unwrap(),
-        "add_anaconda_token: true\nssl_verify: false\nextra_safety_checks: false\n"
+        format!(
+            "add_anaconda_token: true\nssl_verify: false\nextra_safety_checks: false\n{DEFAULTS}"
+        )
     );
     home.conda_token(&["list"])
         .assert()

@@ -241,16 +241,47 @@ fn conda_proxies_merge_with_the_environment_and_honour_no_proxy() {
 fn a_redirect_to_plain_http_elsewhere_is_refused() {
     let api = Api::start();
     let mut home = Home::new();
-    home.with_api(&api);
+    home.with_api(&api).with_env_key();
     api.mount(
-        wiremock::Mock::given(wiremock::matchers::method("HEAD")).respond_with(
+        wiremock::Mock::given(wiremock::matchers::method("GET")).respond_with(
             wiremock::ResponseTemplate::new(302)
                 .insert_header("location", "http://repo.example.invalid/t/tok-1/x"),
         ),
     );
-    let out = home.install_given("tok-1", "acme").output().unwrap();
+    let out = home.cmd(&["whoami"]).output().unwrap();
     assert_eq!(out.status.code(), Some(1));
     let err = stderr(&out);
     assert!(err.contains("refused a redirect to plain HTTP"), "{err}");
     assert!(!err.contains("tok-1"), "{err}");
+}
+
+/// conda's repository check follows no redirect: a repository that sends the token to a
+/// sign-in page (which answers 200) refused it, and the message says where it pointed.
+#[test]
+fn a_redirected_repository_check_is_a_refusal_naming_where_it_pointed() {
+    let api = Api::start();
+    let mut home = Home::new();
+    home.with_api(&api);
+    api.mount(
+        wiremock::Mock::given(wiremock::matchers::method("HEAD"))
+            .and(wiremock::matchers::path("/login"))
+            .respond_with(wiremock::ResponseTemplate::new(200)),
+    );
+    api.mount(
+        wiremock::Mock::given(wiremock::matchers::method("HEAD")).respond_with(
+            wiremock::ResponseTemplate::new(302)
+                .insert_header("location", "/login?next=/t/tok-1/repo/"),
+        ),
+    );
+    let out = home.install_given("tok-1", "acme").output().unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let err = stderr(&out).replace(&api.uri(), "<api>");
+    assert!(
+        err.contains("answered HTTP 302 (a redirect to <api>/login?next=/t/<redacted>/repo/)"),
+        "{err}"
+    );
+    assert!(!err.contains("tok-1"), "{err}");
+    assert!(!home.keyring_path().exists() && !home.binstar_dir().exists());
+    let asked: Vec<_> = api.requests();
+    assert_eq!(asked.len(), 1, "the redirect was followed: {asked:?}");
 }

@@ -84,7 +84,10 @@ impl Subscription {
 /// hyphens, braces and a `urn:uuid:` prefix don't matter); ids that are not UUIDs must match
 /// exactly.
 pub fn same_id(a: &str, b: &str) -> bool {
-    match (uuid::Uuid::try_parse(a.trim()), uuid::Uuid::try_parse(b.trim())) {
+    match (
+        uuid::Uuid::try_parse(a.trim()),
+        uuid::Uuid::try_parse(b.trim()),
+    ) {
         (Ok(a), Ok(b)) => a == b,
         _ => a == b,
     }
@@ -149,7 +152,9 @@ impl Expiry {
                     serde_json::Value::String(s) => s.clone(),
                     other => other.to_string(),
                 };
-                Expiry::Unreadable(crate::output::clean(&shown.chars().take(60).collect::<String>()).into_owned())
+                Expiry::Unreadable(
+                    crate::output::clean(&shown.chars().take(60).collect::<String>()).into_owned(),
+                )
             }
         }
     }
@@ -212,7 +217,12 @@ impl Api<'_> {
         let account = self.account()?;
         Ok(organizations
             .into_iter()
-            .filter(|org| account.subscriptions.iter().any(|s| s.is_business_of(&org.id)))
+            .filter(|org| {
+                account
+                    .subscriptions
+                    .iter()
+                    .any(|s| s.is_business_of(&org.id))
+            })
             .collect())
     }
 
@@ -461,7 +471,11 @@ fn from_epoch(value: f64) -> Option<DateTime<Utc>> {
     if !value.is_finite() {
         return None;
     }
-    let seconds = if value.abs() > 2e10 { value / 1000.0 } else { value };
+    let seconds = if value.abs() > 2e10 {
+        value / 1000.0
+    } else {
+        value
+    };
     let whole = seconds.floor();
     let nanos = ((seconds - whole) * 1e9).round().min(999_999_999.0) as u32;
     DateTime::from_timestamp(whole as i64, nanos)
@@ -551,12 +565,23 @@ mod tests {
         assert_eq!(at("1801440000"), Some("2027-02-01T00:00:00+00:00".into()));
         assert_eq!(at("-5"), Some("1969-12-31T23:59:55+00:00".into()));
         let n = |v: serde_json::Value| expiry_of(&v).map(|d| d.to_rfc3339());
-        assert_eq!(n(serde_json::json!(1801440000000_i64)), n(serde_json::json!(1801440000)));
+        assert_eq!(
+            n(serde_json::json!(1801440000000_i64)),
+            n(serde_json::json!(1801440000))
+        );
         assert_eq!(
             n(serde_json::json!(1801440000.5)),
             Some("2027-02-01T00:00:00.500+00:00".into())
         );
-        for bad in ["", "soon", "inf", "NaN", "2027-13-01", "31/01/2027", "1.2.3"] {
+        for bad in [
+            "",
+            "soon",
+            "inf",
+            "NaN",
+            "2027-13-01",
+            "31/01/2027",
+            "1.2.3",
+        ] {
             assert_eq!(at(bad), None, "{bad}");
         }
     }
@@ -580,11 +605,22 @@ mod tests {
     #[test]
     fn account_user_id_in_every_shape() {
         let id = |v: serde_json::Value| serde_json::from_value::<Account>(v).unwrap().user_id();
-        assert_eq!(id(serde_json::json!({"user": {"id": "u-1"}})), Ok("u-1".into()));
+        assert_eq!(
+            id(serde_json::json!({"user": {"id": "u-1"}})),
+            Ok("u-1".into())
+        );
         assert_eq!(id(serde_json::json!({"user": {"id": 42}})), Ok("42".into()));
         assert!(id(serde_json::json!({})).unwrap_err().contains("no user"));
-        assert!(id(serde_json::json!({"user": null})).unwrap_err().contains("no user"));
-        assert!(id(serde_json::json!({"user": {}})).unwrap_err().contains("no id"));
+        assert!(
+            id(serde_json::json!({"user": null}))
+                .unwrap_err()
+                .contains("no user")
+        );
+        assert!(
+            id(serde_json::json!({"user": {}}))
+                .unwrap_err()
+                .contains("no id")
+        );
         let account: Account =
             serde_json::from_value(serde_json::json!({"subscriptions": null})).unwrap();
         assert!(account.subscriptions.is_empty());

@@ -132,7 +132,12 @@ mod tests {
             custom_channels: &[],
         };
         assert_eq!(
-            check_url("https://mirror.example/anaconda/repo/", &token, &under_alias).unwrap(),
+            check_url(
+                "https://mirror.example/anaconda/repo/",
+                &token,
+                &under_alias
+            )
+            .unwrap(),
             "https://mirror.example/anaconda/t/abc-123/repo/main/noarch/repodata.json"
         );
     }

@@ -57,9 +57,7 @@ fn sorted(value: serde_json::Value) -> serde_json::Value {
         serde_json::Value::Object(fields) => {
             let mut fields: Vec<_> = fields.into_iter().collect();
             fields.sort_by(|a, b| a.0.cmp(&b.0));
-            serde_json::Value::Object(
-                fields.into_iter().map(|(k, v)| (k, sorted(v))).collect(),
-            )
+            serde_json::Value::Object(fields.into_iter().map(|(k, v)| (k, sorted(v))).collect())
         }
         serde_json::Value::Array(items) => {
             serde_json::Value::Array(items.into_iter().map(sorted).collect())

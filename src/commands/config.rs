@@ -34,7 +34,8 @@ pub fn configure(
     let rc = condarc::Condarc::load(path)?;
     let existing = rc.get_list("default_channels").unwrap_or_default();
     let conda = ctx.conda_settings()?;
-    let defaults_right = archive.is_empty() && conda.channel_rules().is_configured(&existing, &repo);
+    let defaults_right =
+        archive.is_empty() && conda.channel_rules().is_configured(&existing, &repo);
     let add_channels = conda.channels_set_in.is_none()
         && !rc
             .get_list("channels")

@@ -112,7 +112,11 @@ pub fn install_issued(ctx: &mut Context, org: &str, issued: Issued) -> Result<In
     let outcome = match ctx.validate_token(&token) {
         Ok(Validation::Valid) => Installed::Validated,
         Ok(Validation::Rejected { status, location }) => {
-            return Err(rejected(ctx, &rejection(status, location.as_deref()), Some(org)));
+            return Err(rejected(
+                ctx,
+                &rejection(status, location.as_deref()),
+                Some(org),
+            ));
         }
         Ok(Validation::Unavailable { status }) => {
             Installed::NotValidated(format!("the repository answered HTTP {status}"))
@@ -214,11 +218,9 @@ fn print_installed(ctx: &Context, expires_at: Option<DateTime<Utc>>) {
 pub fn validate(ctx: &Context, token: &Secret) -> Result<()> {
     match ctx.validate_token(token)? {
         Validation::Valid => Ok(()),
-        Validation::Rejected { status, location } => Err(rejected(
-            ctx,
-            &rejection(status, location.as_deref()),
-            None,
-        )),
+        Validation::Rejected { status, location } => {
+            Err(rejected(ctx, &rejection(status, location.as_deref()), None))
+        }
         Validation::Unavailable { status } => Err(Error::with_hint(
             format!(
                 "The repository {} could not check the token: it answered HTTP {status}.",

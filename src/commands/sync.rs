@@ -21,12 +21,13 @@ pub fn run(ctx: &mut Context, args: &SyncArgs) -> Result<()> {
                 "Check the name with `anaconda token list`, or log in with the right account.",
             )
         })?;
-    let user_id = api.account()?.user_id().map_err(|missing| {
-        Error::BadAnswer {
+    let user_id = api
+        .account()?
+        .user_id()
+        .map_err(|missing| Error::BadAnswer {
             endpoint: "/api/account".into(),
             detail: format!("{missing}, and `sync` needs the user's id. Nothing was changed"),
-        }
-    })?;
+        })?;
     api.sync_token(&org, &org_id, &user_id, &ctx.settings.domain)?;
     let expiry = api
         .current_token(&org)

@@ -130,7 +130,11 @@ impl ChannelRules<'_> {
         let name = split.rest[location.len().min(split.rest.len())..].trim_start_matches('/');
         let scheme = split.scheme.unwrap_or("https");
         let auth = split.auth.map(|a| format!("{a}@")).unwrap_or_default();
-        let tail = if url.ends_with('/') && !name.is_empty() { "/" } else { "" };
+        let tail = if url.ends_with('/') && !name.is_empty() {
+            "/"
+        } else {
+            ""
+        };
         format!("{scheme}://{auth}{location}/t/{token}/{name}{tail}")
     }
 
@@ -142,9 +146,10 @@ impl ChannelRules<'_> {
             return split_url(entry).rest;
         }
         let name = entry.trim_matches('/');
-        let custom = self.customs().into_iter().find(|(custom, _)| {
-            name == *custom || name.starts_with(&format!("{custom}/"))
-        });
+        let custom = self
+            .customs()
+            .into_iter()
+            .find(|(custom, _)| name == *custom || name.starts_with(&format!("{custom}/")));
         let location = match custom {
             Some((_, location)) => location,
             None => self.alias().rest,
@@ -232,7 +237,10 @@ mod tests {
     fn short_names_resolve_as_conda_resolves_them() {
         let short = names(&["main", "r", "msys2"]);
         assert!(!PLAIN.is_configured(&short, REPO));
-        let mirror = [("main".to_string(), "https://mirror.example/pkgs".to_string())];
+        let mirror = [(
+            "main".to_string(),
+            "https://mirror.example/pkgs".to_string(),
+        )];
         let alias_to_repo = ChannelRules {
             channel_alias: Some("https://repo.anaconda.cloud/repo"),
             custom_channels: &mirror,
@@ -244,9 +252,18 @@ mod tests {
         };
         assert!(alias_only.is_configured(&short, REPO));
         let custom_to_repo = [
-            ("main".to_string(), "https://repo.anaconda.cloud/repo".to_string()),
-            ("r".to_string(), "https://repo.anaconda.cloud/repo/".to_string()),
-            ("msys2".to_string(), "https://repo.anaconda.cloud/repo".to_string()),
+            (
+                "main".to_string(),
+                "https://repo.anaconda.cloud/repo".to_string(),
+            ),
+            (
+                "r".to_string(),
+                "https://repo.anaconda.cloud/repo/".to_string(),
+            ),
+            (
+                "msys2".to_string(),
+                "https://repo.anaconda.cloud/repo".to_string(),
+            ),
         ];
         let customs = ChannelRules {
             channel_alias: None,
@@ -258,7 +275,10 @@ mod tests {
     #[test]
     fn token_goes_after_the_channel_location() {
         assert_eq!(
-            PLAIN.with_token("https://repo.anaconda.cloud/repo/main/noarch/repodata.json", "tk"),
+            PLAIN.with_token(
+                "https://repo.anaconda.cloud/repo/main/noarch/repodata.json",
+                "tk"
+            ),
             "https://repo.anaconda.cloud/t/tk/repo/main/noarch/repodata.json"
         );
         assert_eq!(
@@ -270,7 +290,10 @@ mod tests {
             custom_channels: &[],
         };
         assert_eq!(
-            alias.with_token("https://mirror.example/anaconda/repo/main/noarch/repodata.json", "tk"),
+            alias.with_token(
+                "https://mirror.example/anaconda/repo/main/noarch/repodata.json",
+                "tk"
+            ),
             "https://mirror.example/anaconda/t/tk/repo/main/noarch/repodata.json"
         );
         assert_eq!(
@@ -281,7 +304,10 @@ mod tests {
             PLAIN.with_token("https://ae.example/conda/repo/main", "tk"),
             "https://ae.example/conda/t/tk/repo/main"
         );
-        let custom = [("repo".to_string(), "https://u:p@mirror.example/a/b".to_string())];
+        let custom = [(
+            "repo".to_string(),
+            "https://u:p@mirror.example/a/b".to_string(),
+        )];
         let custom = ChannelRules {
             channel_alias: None,
             custom_channels: &custom,
