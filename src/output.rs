@@ -6,6 +6,7 @@ use std::io::Write;
 use anstyle::{AnsiColor, Style};
 
 use crate::error::Error;
+use crate::secret::redact;
 
 #[derive(Debug, Clone)]
 pub struct Printer {
@@ -67,21 +68,22 @@ impl Printer {
 
     pub fn warn(&self, text: &str) {
         let mut err = anstream::stderr().lock();
-        let _ = writeln!(err, "{WARN}Warning:{WARN:#} {}", clean(text));
+        let _ = writeln!(err, "{WARN}Warning:{WARN:#} {}", clean(&redact(text)));
     }
 
     /// The error and its hint, printed once by `main`. A declined question is not an error
     /// to report: it prints `Aborted.` alone, as the original does.
     pub fn error(&self, error: &Error) {
         let mut err = anstream::stderr().lock();
-        let message = error.to_string();
+        // Errors may quote URLs and server words: whatever a secret looks like goes.
+        let message = redact(&error.to_string());
         if let Error::Aborted | Error::Plain(_) = error {
             let _ = writeln!(err, "{}", clean(&message));
             return;
         }
         let _ = writeln!(err, "{BAD}Error:{BAD:#} {}", clean(&message));
         if let Some(hint) = error.hint() {
-            let _ = writeln!(err, "{}", clean(&hint));
+            let _ = writeln!(err, "{}", clean(&redact(&hint)));
         }
     }
 
@@ -89,7 +91,7 @@ impl Printer {
     pub fn debug(&self, text: &str) {
         if self.verbose {
             let mut err = anstream::stderr().lock();
-            let _ = writeln!(err, "debug: {}", clean(&crate::secret::redact(text)));
+            let _ = writeln!(err, "debug: {}", clean(&redact(text)));
         }
     }
 

@@ -54,12 +54,50 @@ pub fn disable_core_dumps() {
 
 pub const REDACTED: &str = "<redacted>";
 
-/// Redacts every `/t/<token>/` path segment and every `Bearer <key>` in `text`.
+/// Redacts every `/t/<token>/` path segment, every `Bearer <key>` and every URL's password
+/// (`scheme://user:<redacted>@host`; a user name alone, which may be a token, goes too) in
+/// `text`.
 ///
 /// Written by hand rather than with `regex`: two fixed patterns do not justify a regex engine
 /// in a binary whose start-up time we measure.
 pub fn redact(text: &str) -> String {
-    redact_bearer(&redact_token_paths(text))
+    redact_userinfo(&redact_bearer(&redact_token_paths(text)))
+}
+
+/// `scheme://user:password@host` → `scheme://user:<redacted>@host`; `scheme://secret@host` →
+/// `scheme://<redacted>@host`.
+fn redact_userinfo(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(pos) = rest.find("://") {
+        out.push_str(&rest[..pos + 3]);
+        let after = &rest[pos + 3..];
+        let authority_end = after
+            .find(|c: char| {
+                matches!(
+                    c,
+                    '/' | '?' | '#' | '"' | '\'' | '<' | '>' | '(' | ')' | '`'
+                ) || c.is_whitespace()
+            })
+            .unwrap_or(after.len());
+        match after[..authority_end].rfind('@') {
+            Some(at) => {
+                let userinfo = &after[..at];
+                match userinfo.split_once(':') {
+                    Some((user, _)) => {
+                        out.push_str(user);
+                        out.push(':');
+                        out.push_str(REDACTED);
+                    }
+                    None => out.push_str(REDACTED),
+                }
+                rest = &after[at..];
+            }
+            None => rest = after,
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 fn redact_token_paths(text: &str) -> String {
@@ -134,8 +172,24 @@ mod tests {
     }
 
     #[test]
+    fn redacts_passwords_in_urls() {
+        assert_eq!(
+            redact("proxy http://alice:s3cret@proxy.example:8080 failed"),
+            "proxy http://alice:<redacted>@proxy.example:8080 failed"
+        );
+        assert_eq!(
+            redact("\"https://tok123@repo.example/x\" and https://host/a@b"),
+            "\"https://<redacted>@repo.example/x\" and https://host/a@b"
+        );
+        assert_eq!(
+            redact("http://u:p@ss@h/ and ftp://h"),
+            "http://u:<redacted>@h/ and ftp://h"
+        );
+    }
+
+    #[test]
     fn redaction_is_idempotent() {
-        let once = redact("/t/tok/ Bearer key");
+        let once = redact("/t/tok/ Bearer key https://u:p@h https://k@h");
         assert_eq!(redact(&once), once);
     }
 }

@@ -155,6 +155,36 @@ fn uninstall_one_org_keeps_the_others_and_removes_its_conda_file() {
     assert_eq!(home.entry(DOMAIN).unwrap()["repo_tokens"], json!([]));
 }
 
+/// conda's file held the token being uninstalled while another organization stays installed:
+/// conda keeps working with that one instead of losing the repository.
+#[test]
+fn uninstall_one_org_hands_conda_s_file_to_the_one_still_installed() {
+    let home = Home::new();
+    two_tokens(&home);
+    let file = home.conda_token_file(REPO);
+    std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+    std::fs::write(&file, "tok-b").unwrap();
+
+    home.cmd(&["token", "uninstall", "-o", "beta"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "Successfully deleted token for organization: beta\nconda now uses the token of acme.\n",
+        ));
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), "tok-a");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&file).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+    }
+    home.cmd(&["token", "uninstall", "-o", "acme"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("conda now uses").not());
+    assert!(!file.exists(), "nothing is left to hand it to");
+}
+
 #[test]
 fn uninstall_all() {
     let home = Home::new();

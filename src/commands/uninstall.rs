@@ -1,30 +1,36 @@
 //! `anaconda token uninstall`: remove tokens from this machine (not from the server).
 
 use crate::cli::UninstallArgs;
-use crate::conda::token_files;
+use crate::conda::token_files::{self, Replaced};
 use crate::context::Context;
 use crate::error::{Error, Result};
 use crate::store::RepoToken;
 
 pub fn run(ctx: &mut Context, args: &UninstallArgs) -> Result<()> {
-    let removed: Vec<RepoToken> = if args.all {
-        ctx.store
-            .modify(|info| Ok(std::mem::take(&mut info.repo_tokens)))?
+    // The tokens removed, and the most recently installed one still there (for conda's file).
+    let (removed, remaining): (Vec<RepoToken>, Option<RepoToken>) = if args.all {
+        let removed = ctx
+            .store
+            .modify(|info| Ok(std::mem::take(&mut info.repo_tokens)))?;
+        (removed, None)
     } else {
         let org = args
             .org
             .as_deref()
             .ok_or_else(|| Error::msg("Must explicitly provide an --org option"))?;
         crate::api::orgs::check_org_name(org)?;
-        let removed = ctx.store.modify(|info| Ok(info.remove_token(org)))?;
+        let (removed, remaining) = ctx.store.modify(|info| {
+            let removed = info.remove_token(org);
+            Ok((removed, info.repo_tokens.last().cloned()))
+        })?;
         if removed.is_empty() {
             ctx.printer
                 .line(&format!("No token is installed for organization: {org}"));
             return Ok(());
         }
-        removed
+        (removed, remaining)
     };
-    remove_conda_token_file(ctx, &removed)?;
+    let replaced = update_conda_token_file(ctx, &removed, remaining.as_ref())?;
     if args.all {
         ctx.printer.line(&format!(
             "Successfully deleted {} repo tokens.",
@@ -36,6 +42,13 @@ pub fn run(ctx: &mut Context, args: &UninstallArgs) -> Result<()> {
             ctx.printer.accent(org)
         ));
     }
+    if let (Replaced::Rewritten, Some(kept)) = (replaced, &remaining) {
+        let whose = match kept.org_name.as_deref() {
+            Some(org) => format!("the token of {}", ctx.printer.accent(org)),
+            None => "another installed token".into(),
+        };
+        ctx.printer.line(&format!("conda now uses {whose}."));
+    }
     if !removed.is_empty() {
         ctx.printer.line(
             "The token was removed from this machine only: it still works on the server until it \
@@ -45,14 +58,19 @@ pub fn run(ctx: &mut Context, args: &UninstallArgs) -> Result<()> {
     Ok(())
 }
 
-/// conda's token file for the repository goes too when it holds a token being removed.
-fn remove_conda_token_file(ctx: &Context, removed: &[RepoToken]) -> Result<()> {
+/// conda's token file for the repository, when it holds a token being removed: it gets the
+/// token of an organization still installed (the most recent), or goes.
+fn update_conda_token_file(
+    ctx: &Context,
+    removed: &[RepoToken],
+    remaining: Option<&RepoToken>,
+) -> Result<Replaced> {
     let tokens: Vec<_> = removed.iter().map(|t| &t.token).collect();
-    token_files::remove_holding(
+    token_files::replace_holding(
         &ctx.locks,
         &ctx.settings.binstar_dir,
         &ctx.settings.repo_url,
         &tokens,
-    )?;
-    Ok(())
+        remaining.map(|t| &t.token),
+    )
 }

@@ -83,6 +83,47 @@ pub fn remove_holding(locks: &Locks, dir: &Path, url: &str, tokens: &[&Secret]) 
     remove_if(locks, dir, url, |current| tokens.contains(&current))
 }
 
+/// What became of conda's token file in [`replace_holding`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Replaced {
+    /// It held another token (or none): left alone.
+    Untouched,
+    /// It held one of the tokens and now holds the replacement.
+    Rewritten,
+    /// It held one of the tokens and there is no replacement: removed.
+    Removed,
+}
+
+/// When the token file for `url` holds one of `tokens`: writes `replacement` into it, or removes
+/// it when there is none. Read and written under one lock.
+pub fn replace_holding(
+    locks: &Locks,
+    dir: &Path,
+    url: &str,
+    tokens: &[&Secret],
+    replacement: Option<&Secret>,
+) -> Result<Replaced> {
+    let Some(replacement) = replacement.filter(|r| check_token(r).is_ok()) else {
+        return Ok(match remove_holding(locks, dir, url, tokens)? {
+            true => Replaced::Removed,
+            false => Replaced::Untouched,
+        });
+    };
+    let path = dir.join(file_name(url));
+    locks
+        .update(&path, Mode::Secret, |current| {
+            let holds = current.is_some_and(|bytes| tokens.contains(&&secret_of(bytes)));
+            Ok::<_, Error>(match holds {
+                true => (
+                    Some(replacement.expose().as_bytes().to_vec()),
+                    Replaced::Rewritten,
+                ),
+                false => (None, Replaced::Untouched),
+            })
+        })
+        .map_err(Into::into)
+}
+
 fn remove_if(
     locks: &Locks,
     dir: &Path,
