@@ -127,6 +127,54 @@ fn api_key_falls_back_to_the_api_domain_endpoint() {
     assert_eq!(home.entry(&api.domain()).unwrap()["api_key"], NEW_KEY);
 }
 
+/// The replayed API-key answers (`tests/replay/api_keys.json`): as in the original, only 201
+/// Created counts; a 200, even with a key, moves on to the next URL, and unknown fields are
+/// ignored.
+#[test]
+fn api_key_exchange_takes_only_201_from_replayed_answers() {
+    let file = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/replay/api_keys.json");
+    let answers: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(file).unwrap()).unwrap();
+    let mount = |api: &Api, p: &str, which: &str| {
+        let a = &answers[which];
+        api.mount(
+            Mock::given(method("POST")).and(path(p)).respond_with(
+                ResponseTemplate::new(a["status"].as_u64().unwrap() as u16)
+                    .set_body_json(a["body"].clone()),
+            ),
+        );
+    };
+    for (first, second, stored) in [
+        ("ok_not_created", "created", Some("replayed-key-201")),
+        ("created", "not_found", Some("replayed-key-201")),
+        ("not_found", "ok_not_created", None),
+    ] {
+        let api = Api::start();
+        let mut home = Home::new();
+        home.with_api(&api);
+        auth_server(&api, 0);
+        mount(&api, "/api/auth/api-keys", first);
+        mount(&api, "/api/iam/api-keys", second);
+        let out = home.cmd(&["login"]).write_stdin("").output().unwrap();
+        let case = format!("{first} then {second}");
+        match stored {
+            Some(key) => {
+                assert!(out.status.success(), "{case}: {}", stderr(&out));
+                assert_eq!(home.entry(&api.domain()).unwrap()["api_key"], key, "{case}");
+            }
+            None => {
+                assert_eq!(out.status.code(), Some(1), "{case}");
+                assert!(
+                    stderr(&out).contains("answered HTTP 200 instead of 201 Created"),
+                    "{case}: {}",
+                    stderr(&out)
+                );
+                assert!(home.entry(&api.domain()).is_none(), "{case}");
+            }
+        }
+    }
+}
+
 #[test]
 fn denied_and_unsupported() {
     let api = Api::start();

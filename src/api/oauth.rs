@@ -167,7 +167,15 @@ impl DeviceFlow<'_> {
                 "{url} gave HTTP {}: trying the next",
                 response.status
             ));
-            failure = Some(http_error(Method::POST, url, &response));
+            failure = Some(if response.is_success() {
+                Error::msg(format!(
+                    "POST {} answered HTTP {} instead of 201 Created: no API key was issued.",
+                    redact(url),
+                    response.status
+                ))
+            } else {
+                http_error(Method::POST, url, &response)
+            });
         }
         Err(failure.unwrap_or_else(|| Error::msg("No API key endpoint answered.")))
     }

@@ -93,6 +93,15 @@ pub fn same_id(a: &str, b: &str) -> bool {
     }
 }
 
+/// An id as it goes into a URL: a UUID in its canonical spelling (lowercase, hyphens, no
+/// braces), anything else as it is.
+pub fn canonical_id(id: &str) -> String {
+    match uuid::Uuid::try_parse(id.trim()) {
+        Ok(uuid) => uuid.hyphenated().to_string(),
+        Err(_) => id.to_string(),
+    }
+}
+
 fn null_as_empty<'de, D, T>(deserializer: D) -> std::result::Result<Vec<T>, D::Error>
 where
     D: serde::Deserializer<'de>,
@@ -300,10 +309,11 @@ impl Api<'_> {
     /// Extends the organization's token to the subscription's end (Organization Management
     /// API). `org_id` and `user_id` are the ids from `organizations()` and `account()`.
     pub fn sync_token(&self, org: &str, org_id: &str, user_id: &str, site: &str) -> Result<()> {
+        let (org_id, user_id) = (canonical_id(org_id), canonical_id(user_id));
         let path = format!(
             "/api/v1/organizations/{}/users/{}/token",
-            encode_segment(org_id),
-            encode_segment(user_id)
+            encode_segment(&org_id),
+            encode_segment(&user_id)
         );
         let response = self.call(
             Method::PATCH,
