@@ -285,3 +285,37 @@ fn a_redirected_repository_check_is_a_refusal_naming_where_it_pointed() {
     let asked: Vec<_> = api.requests();
     assert_eq!(asked.len(), 1, "the redirect was followed: {asked:?}");
 }
+
+/// A proxy's password never reaches the terminal, whatever fails (`-v` log included).
+#[test]
+fn proxy_passwords_are_never_printed() {
+    let dead = dead_port();
+    for proxy in [
+        format!("http://alice:s3cret-pw@127.0.0.1:{dead}"),
+        "ftp://alice:s3cret-pw@proxy.example:21".to_string(),
+    ] {
+        let mut home = Home::new();
+        home.set("CONDA_TOKEN_REPO_URL", "https://repo.example.invalid/repo/")
+            .set("HTTPS_PROXY", proxy.as_str());
+        let mut cmd = home.install_given_std("tok-1", "acme");
+        cmd.arg("-v");
+        let out = cmd.output().unwrap();
+        assert_eq!(out.status.code(), Some(1), "{proxy}");
+        let (text, err) = (stdout(&out), stderr(&out));
+        assert!(!err.contains("s3cret") && !text.contains("s3cret"), "{err}");
+        if proxy.starts_with("ftp") {
+            // The unusable proxy is named, without its password.
+            assert!(
+                err.contains(
+                    "(ftp://alice:<redacted>@proxy.example:21) in the variable HTTPS_PROXY"
+                ),
+                "{err}"
+            );
+        } else {
+            assert!(
+                err.contains("Could not reach repo.example.invalid"),
+                "{err}"
+            );
+        }
+    }
+}

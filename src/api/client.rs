@@ -437,7 +437,11 @@ fn proxies(rules: &[ProxyRule], no_proxy: Option<&str>) -> Result<Vec<reqwest::P
     for ProxyRule { key, url, from } in rules {
         let bad = |detail: String| {
             Error::with_hint(
-                format!("Invalid proxy {key:?} in {from}: {}", redact(&detail)),
+                format!(
+                    "Invalid proxy {key:?} ({}) in {from}: {}",
+                    redact(url),
+                    redact(&detail)
+                ),
                 "Use a URL such as http://proxy.example:8080, or unset it.",
             )
         };

@@ -81,9 +81,18 @@ mod tests {
     use super::*;
     use std::os::unix::fs::PermissionsExt;
 
+    /// A fake conda. Written by `cp`, not by this process: a test thread forking meanwhile
+    /// would inherit our open file, and exec would fail with "Text file busy" (ETXTBSY).
     fn script(dir: &Path, body: &str) -> std::path::PathBuf {
         let path = dir.join("conda");
-        std::fs::write(&path, format!("#!/bin/sh\n{body}\n")).unwrap();
+        let source = dir.join("conda.txt");
+        std::fs::write(&source, format!("#!/bin/sh\n{body}\n")).unwrap();
+        let copied = std::process::Command::new("cp")
+            .arg(&source)
+            .arg(&path)
+            .status()
+            .unwrap();
+        assert!(copied.success());
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
         path
     }

@@ -97,7 +97,7 @@ impl ChannelRules<'_> {
                 (name.trim_matches('/'), location)
             })
             .collect();
-        customs.sort_by(|a, b| b.0.len().cmp(&a.0.len()));
+        customs.sort_by_key(|c| std::cmp::Reverse(c.0.len()));
         customs
     }
 

@@ -110,18 +110,16 @@ pub fn replace_holding(
         });
     };
     let path = dir.join(file_name(url));
-    locks
-        .update(&path, Mode::Secret, |current| {
-            let holds = current.is_some_and(|bytes| tokens.contains(&&secret_of(bytes)));
-            Ok::<_, Error>(match holds {
-                true => (
-                    Some(replacement.expose().as_bytes().to_vec()),
-                    Replaced::Rewritten,
-                ),
-                false => (None, Replaced::Untouched),
-            })
+    locks.update(&path, Mode::Secret, |current| {
+        let holds = current.is_some_and(|bytes| tokens.contains(&&secret_of(bytes)));
+        Ok::<_, Error>(match holds {
+            true => (
+                Some(replacement.expose().as_bytes().to_vec()),
+                Replaced::Rewritten,
+            ),
+            false => (None, Replaced::Untouched),
         })
-        .map_err(Into::into)
+    })
 }
 
 fn remove_if(
