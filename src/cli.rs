@@ -13,7 +13,10 @@ use clap::{Args, Parser, Subcommand};
     version,
     about = "Anaconda's command line: install and manage organization repository tokens for conda.",
     disable_version_flag = true,
-    arg_required_else_help = true
+    arg_required_else_help = true,
+    after_help = "Other commands (anaconda-client's `upload`, `copy`, ... and anaconda-cli-base \
+                  plugins') are passed on, with all their arguments, to the next `anaconda` on \
+                  PATH."
 )]
 pub struct Cli {
     /// Use the configured site with this name or domain.

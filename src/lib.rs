@@ -13,6 +13,7 @@ pub mod context;
 pub mod error;
 pub mod fs;
 pub mod output;
+pub mod passthrough;
 pub mod prompt;
 pub mod secret;
 pub mod settings;

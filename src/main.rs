@@ -3,7 +3,7 @@
 
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::{CommandFactory, Parser};
 
 use anaconda_token::cli::{Cli, Command};
 use anaconda_token::context::Context;
@@ -14,6 +14,16 @@ use anaconda_token::{commands, error::Result};
 
 fn main() -> ExitCode {
     anaconda_token::secret::disable_core_dumps();
+    if let Some(passed_on) = anaconda_token::passthrough::pass_on_if_foreign(&our_commands()) {
+        return match passed_on {
+            // Windows: the program's own code, whole (it may not fit a u8).
+            Ok(code) => std::process::exit(code),
+            Err(error) => {
+                Printer::new(false).error(&error);
+                ExitCode::from(error.exit_code() as u8)
+            }
+        };
+    }
     let cli = Cli::parse();
     let printer = Printer::new(cli.verbose);
     match run(&cli, &printer) {
@@ -23,6 +33,17 @@ fn main() -> ExitCode {
             ExitCode::from(error.exit_code() as u8)
         }
     }
+}
+
+/// The subcommands clap knows (with `help`): any other is passed on to the next `anaconda`.
+fn our_commands() -> Vec<String> {
+    let cli = Cli::command();
+    let mut names: Vec<String> = vec!["help".into()];
+    for command in cli.get_subcommands() {
+        names.push(command.get_name().to_string());
+        names.extend(command.get_all_aliases().map(str::to_string));
+    }
+    names
 }
 
 fn run(cli: &Cli, printer: &Printer) -> Result<()> {
