@@ -39,6 +39,24 @@ pub fn clean(text: &str) -> std::borrow::Cow<'_, str> {
     )
 }
 
+/// The terminal's width when stdout is one (`COLUMNS` when set, else the terminal's own);
+/// `None` for a pipe or a file, which get the same layout whatever the width.
+pub fn stdout_width() -> Option<usize> {
+    use std::io::IsTerminal;
+    if !std::io::stdout().is_terminal() {
+        return None;
+    }
+    let columns = std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.trim().parse::<usize>().ok())
+        .filter(|c| *c > 0);
+    columns.or_else(|| {
+        console::Term::stdout()
+            .size_checked()
+            .map(|(_, cols)| cols as usize)
+    })
+}
+
 impl Printer {
     pub fn new(verbose: bool) -> Self {
         Printer { verbose }

@@ -183,7 +183,7 @@ impl Prompter for StdPrompter {
         if self.interactive {
             interrupt::restore_on_ctrl_c();
             return dialoguer::Password::new()
-                .with_prompt(prompt)
+                .with_prompt(without_colon(prompt))
                 .allow_empty_password(true)
                 .interact()
                 .map(|s| s.trim().to_string())
@@ -205,13 +205,18 @@ impl Prompter for StdPrompter {
         }
         interrupt::restore_on_ctrl_c();
         dialoguer::Select::new()
-            .with_prompt(prompt)
+            .with_prompt(without_colon(prompt))
             .items(items)
             .default(0)
             .interact_opt()
             .map_err(|e| Error::msg(format!("Could not show the list: {e}")))?
             .ok_or(Error::Aborted)
     }
+}
+
+/// dialoguer puts its own colon after the prompt: one of ours would make two.
+fn without_colon(prompt: &str) -> &str {
+    prompt.trim_end().trim_end_matches(':').trim_end()
 }
 
 /// Ctrl-C at a prompt: the prompt may have turned echo off (a hidden token) or hidden the cursor

@@ -21,9 +21,11 @@ fn picker_and_confirmations_on_a_terminal() {
 
     let cmd = home.std_cmd(&["token", "install"]);
     let mut session = rexpect::session::spawn_command(cmd, Some(20_000)).unwrap();
-    session
-        .exp_string("Please select an organization:")
+    // One colon: dialoguer adds its own after the prompt.
+    let (_, prompt) = session
+        .exp_regex("Please select an organization:+")
         .unwrap();
+    assert_eq!(prompt, "Please select an organization:");
     session.exp_string("Beta Corp (beta)").unwrap();
     // Give the list a moment to switch the terminal to raw mode before typing.
     std::thread::sleep(std::time::Duration::from_millis(500));
@@ -90,4 +92,116 @@ fn ctrl_c_at_a_prompt_restores_the_terminal_and_exits_130() {
         );
         assert!(home.entry(&api.domain()).is_none());
     }
+}
+
+/// `cmd` run on a terminal `cols` wide: `stty` sizes the pseudo-terminal before the binary
+/// starts, so the size it reads is the one set.
+fn on_terminal_of(cmd: std::process::Command, cols: usize) -> std::process::Command {
+    let mut sized = std::process::Command::new("/bin/sh");
+    sized
+        .arg("-c")
+        .arg(format!("stty cols {cols} rows 60 && exec \"$0\" \"$@\""))
+        .arg(cmd.get_program())
+        .args(cmd.get_args())
+        .env_clear();
+    for (key, value) in cmd.get_envs() {
+        if let Some(value) = value {
+            sized.env(key, value);
+        }
+    }
+    if let Some(dir) = cmd.get_current_dir() {
+        sized.current_dir(dir);
+    }
+    sized
+}
+
+/// The text without colour escapes and carriage returns.
+fn plain(text: &str) -> String {
+    let mut out = String::new();
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        if c == '\x1b' {
+            // CSI: ESC [ parameters final-letter.
+            if chars.next() == Some('[') {
+                for c in chars.by_ref() {
+                    if c.is_ascii_alphabetic() {
+                        break;
+                    }
+                }
+            }
+        } else if c != '\r' {
+            out.push(c);
+        }
+    }
+    out
+}
+
+const LONG_TOKENS: [&str; 2] = [
+    "9f3a1c0de8b54b7a8c2e6f1d0b9a7e5c4d3b2a1f0e9d8c7b",
+    "0a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f6071",
+];
+
+/// Two organizations' tokens as long as the service's, and a conda token file.
+fn long_tokens(home: &Home) {
+    home.write_entry(
+        "anaconda.com",
+        &serde_json::json!({"domain": "anaconda.com", "api_key": "k", "repo_tokens": [
+            {"token": LONG_TOKENS[0], "org_name": "acme"},
+            {"token": LONG_TOKENS[1], "org_name": "beta-corporation",
+             "expires_at": "2027-01-31T00:00:00+00:00"}
+        ], "version": 2}),
+    );
+    let file = home.conda_token_file("https://repo.anaconda.cloud/repo/");
+    std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+    std::fs::write(&file, LONG_TOKENS[0]).unwrap();
+}
+
+fn list_on_terminal(home: &Home, cols: usize) -> String {
+    let cmd = on_terminal_of(home.std_cmd(&["token", "list"]), cols);
+    let mut session = rexpect::session::spawn_command(cmd, Some(20_000)).unwrap();
+    plain(&session.exp_eof().unwrap())
+}
+
+#[test]
+fn token_list_fits_80_and_60_columns_with_every_token_whole() {
+    let mut home = Home::new();
+    home.set("TERM", "xterm");
+    long_tokens(&home);
+    for cols in [80, 60] {
+        let text = list_on_terminal(&home, cols);
+        assert!(text.contains("Anaconda Repository Tokens"), "{text}");
+        for line in text.lines() {
+            assert!(
+                line.chars().count() <= cols,
+                "{cols} columns, line of {}: {line:?}\n{text}",
+                line.chars().count()
+            );
+        }
+        for token in LONG_TOKENS {
+            assert!(
+                text.lines().any(|l| {
+                    let l = l.trim();
+                    l == token || l.strip_prefix("Token: ") == Some(token)
+                }),
+                "{cols} columns: {token} is not whole on a line\n{text}"
+            );
+        }
+        // One field per line: the table did not fit.
+        assert!(text.contains("\nacme\n"), "{text}");
+        assert!(!text.contains("Organization"), "{text}");
+    }
+}
+
+#[test]
+fn token_list_keeps_the_table_on_a_wide_terminal() {
+    let mut home = Home::new();
+    home.set("TERM", "xterm");
+    long_tokens(&home);
+    let text = list_on_terminal(&home, 200);
+    assert!(text.contains("Organization"), "{text}");
+    assert!(
+        text.lines()
+            .any(|l| l.contains("acme") && l.contains(LONG_TOKENS[0])),
+        "{text}"
+    );
 }

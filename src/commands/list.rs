@@ -130,6 +130,95 @@ fn collect(ctx: &Context) -> Result<Vec<Row>> {
 }
 
 fn print_table(ctx: &Context, rows: &[Row], with_status: bool) {
+    ctx.printer.good("Anaconda Repository Tokens");
+    for line in render(rows, with_status, crate::output::stdout_width()) {
+        ctx.printer.line(&line);
+    }
+}
+
+/// How the tokens are shown: a table, or, when the table is wider than the terminal, one field
+/// per line (as `gh auth status` does). Tokens are never cut or wrapped: users copy them.
+#[derive(Debug, PartialEq)]
+enum Layout {
+    Table,
+    Fields,
+}
+
+/// The table when stdout is not a terminal (scripts and snapshots see one layout) or when it
+/// fits the terminal's `width`.
+fn choose_layout(table: &str, width: Option<usize>) -> Layout {
+    match width {
+        Some(width) if widest(table) > width => Layout::Fields,
+        _ => Layout::Table,
+    }
+}
+
+fn widest(text: &str) -> usize {
+    text.lines()
+        .map(console::measure_text_width)
+        .max()
+        .unwrap_or(0)
+}
+
+/// The lines under the title: the tokens, then where they are stored. `width` is the
+/// terminal's, `None` when stdout is not one.
+fn render(rows: &[Row], with_status: bool, width: Option<usize>) -> Vec<String> {
+    let table = table(rows, with_status);
+    let mut lines = match choose_layout(&table, width) {
+        Layout::Table => vec![table],
+        Layout::Fields => fields(rows, with_status, width),
+    };
+    let mut stores: Vec<&str> = rows
+        .iter()
+        .filter(|r| r.source != "conda-token-file")
+        .map(|r| r.storage.as_str())
+        .collect();
+    stores.dedup();
+    let mut folders: Vec<&str> = rows
+        .iter()
+        .filter(|r| r.source == "conda-token-file")
+        .filter_map(|r| std::path::Path::new(&r.storage).parent()?.to_str())
+        .collect();
+    folders.dedup();
+    let footer = stores
+        .into_iter()
+        .map(|store| format!("Stored in {store}"))
+        .chain(
+            folders
+                .into_iter()
+                .map(|folder| format!("conda token files in {folder}")),
+        );
+    for line in footer {
+        match width {
+            Some(width) => lines.extend(wrap_words(&line, width, "  ")),
+            None => lines.push(line),
+        }
+    }
+    lines
+}
+
+/// Cells as shown: whatever wrote the store or the token files may have put control
+/// characters there.
+fn cells(row: &Row) -> Vec<String> {
+    let expires = row
+        .expires_at
+        .as_deref()
+        .map(|e| e.chars().take(10).collect::<String>())
+        .unwrap_or_else(|| "-".into());
+    let mut cells = vec![
+        row.org_name.clone().unwrap_or_default(),
+        row.channel_url.clone(),
+        row.token.clone(),
+        expires,
+    ];
+    cells.extend(row.status.clone());
+    cells
+        .iter()
+        .map(|c| crate::output::clean(c).into_owned())
+        .collect()
+}
+
+fn table(rows: &[Row], with_status: bool) -> String {
     let mut table = Table::new();
     let mut header = vec!["Organization", "Channel URL", "Token", "Expires"];
     if with_status {
@@ -140,44 +229,180 @@ fn print_table(ctx: &Context, rows: &[Row], with_status: bool) {
         .set_content_arrangement(ContentArrangement::Disabled)
         .set_header(header);
     for row in rows {
-        let expires = row
-            .expires_at
-            .as_deref()
-            .map(|e| e.chars().take(10).collect::<String>())
-            .unwrap_or_else(|| "-".into());
-        let mut cells = vec![
-            row.org_name.clone().unwrap_or_default(),
-            row.channel_url.clone(),
-            row.token.clone(),
-            expires,
-        ];
-        cells.extend(row.status.clone());
-        // Whatever wrote the store or the token files may have put control characters there.
-        table.add_row(
-            cells
-                .iter()
-                .map(|c| crate::output::clean(c).into_owned())
-                .collect::<Vec<_>>(),
+        table.add_row(cells(row));
+    }
+    table.to_string()
+}
+
+/// One block per token: a heading, then `  Field: value` lines. A value that does not fit
+/// after its label goes on a line of its own.
+fn fields(rows: &[Row], with_status: bool, width: Option<usize>) -> Vec<String> {
+    let width = width.unwrap_or(usize::MAX);
+    let mut lines = Vec::new();
+    for row in rows {
+        let cells = cells(row);
+        let heading = match (&row.org_name, row.source) {
+            (Some(_), _) => cells[0].clone(),
+            (None, "conda-token-file") => "conda token file".to_string(),
+            (None, _) => "(no organization)".to_string(),
+        };
+        lines.push(String::new());
+        lines.extend(wrap_words(&heading, width, "  "));
+        let mut labels = vec!["Channel URL", "Token", "Expires"];
+        if with_status {
+            labels.push("Status");
+        }
+        for (label, value) in labels.iter().zip(&cells[1..]) {
+            lines.extend(wrap_words(&format!("  {label}: {value}"), width, "    "));
+        }
+    }
+    lines.push(String::new());
+    lines
+}
+
+/// `line` cut at spaces into lines of at most `width` columns, the later ones indented by
+/// `indent`. A word is never cut: one wider than `width` stands alone on its line, without
+/// the indent (so that a token or a path can still be copied in one piece).
+fn wrap_words(line: &str, width: usize, indent: &str) -> Vec<String> {
+    let fits = |text: &str| console::measure_text_width(text) <= width;
+    if fits(line) {
+        return vec![line.to_string()];
+    }
+    let leading = &line[..line.len() - line.trim_start().len()];
+    let mut lines = Vec::new();
+    // The line being filled; it holds at least one word.
+    let mut current: Option<String> = None;
+    for word in line.split_whitespace() {
+        if let Some(filled) = current.take() {
+            let joined = format!("{filled} {word}");
+            if fits(&joined) {
+                current = Some(joined);
+                continue;
+            }
+            lines.push(filled);
+        }
+        let prefix = if lines.is_empty() { leading } else { indent };
+        let started = format!("{prefix}{word}");
+        if fits(&started) {
+            current = Some(started);
+        } else {
+            lines.push(word.to_string());
+        }
+    }
+    lines.extend(current);
+    lines
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(org: Option<&str>, token: &str, source: &'static str, storage: &str) -> Row {
+        Row {
+            org_name: org.map(str::to_string),
+            channel_url: format!("https://repo.anaconda.cloud/repo/{}/*", org.unwrap_or("x")),
+            token: token.to_string(),
+            expires_at: Some("2027-01-31T00:00:00+00:00".into()),
+            source,
+            storage: storage.to_string(),
+            status: None,
+            repo_url: "https://repo.anaconda.cloud/repo/".into(),
+        }
+    }
+
+    const LONG_TOKEN: &str = "9f3a1c0de8b54b7a8c2e6f1d0b9a7e5c4d3b2a1f0e9d8c7b";
+
+    fn rows() -> Vec<Row> {
+        vec![
+            row(
+                Some("acme"),
+                LONG_TOKEN,
+                "keyring",
+                "/home/someone/.anaconda/keyring (plain text file, mode 0600)",
+            ),
+            row(
+                None,
+                "tf-2",
+                "conda-token-file",
+                "/home/someone/.config/binstar/https%3A%2F%2Frepo.token",
+            ),
+        ]
+    }
+
+    #[test]
+    fn the_table_unless_it_is_wider_than_the_terminal() {
+        let table = table(&rows(), false);
+        let wide = widest(&table);
+        assert_eq!(choose_layout(&table, None), Layout::Table);
+        assert_eq!(choose_layout(&table, Some(wide)), Layout::Table);
+        assert_eq!(choose_layout(&table, Some(wide - 1)), Layout::Fields);
+    }
+
+    #[test]
+    fn no_terminal_keeps_the_table_and_the_footer_as_they_were() {
+        let lines = render(&rows(), false, None);
+        assert_eq!(lines[0], table(&rows(), false));
+        assert_eq!(
+            lines[1..],
+            [
+                "Stored in /home/someone/.anaconda/keyring (plain text file, mode 0600)",
+                "conda token files in /home/someone/.config/binstar",
+            ]
         );
     }
-    ctx.printer.good("Anaconda Repository Tokens");
-    ctx.printer.line(&table.to_string());
-    let mut stores: Vec<&str> = rows
-        .iter()
-        .filter(|r| r.source != "conda-token-file")
-        .map(|r| r.storage.as_str())
-        .collect();
-    stores.dedup();
-    for store in stores {
-        ctx.printer.line(&format!("Stored in {store}"));
+
+    #[test]
+    fn narrow_terminals_get_one_field_per_line_with_tokens_whole() {
+        let mut checked = rows();
+        for row in &mut checked {
+            row.status = Some("valid".into());
+        }
+        for width in [80, 60, 40] {
+            let lines = render(&checked, true, Some(width));
+            let text = lines.join("\n");
+            for line in text.lines() {
+                // Only a word longer than the terminal may pass it, alone on its line.
+                assert!(
+                    console::measure_text_width(line) <= width || !line.trim().contains(' '),
+                    "{width}: {line:?}"
+                );
+            }
+            assert!(
+                text.lines().any(|l| l == format!("  Token: {LONG_TOKEN}")
+                    || l == format!("    {LONG_TOKEN}")
+                    || l == LONG_TOKEN),
+                "{width}: {text}"
+            );
+            assert!(text.contains("\nacme\n  Channel URL:"), "{text}");
+            assert!(text.contains("\nconda token file\n"), "{text}");
+            assert!(text.contains("  Status: valid"), "{text}");
+        }
+        // At 80 columns the token fits after its label.
+        let text = render(&rows(), false, Some(80)).join("\n");
+        assert!(
+            text.contains(&format!("\n  Token: {LONG_TOKEN}\n")),
+            "{text}"
+        );
     }
-    let mut folders: Vec<&str> = rows
-        .iter()
-        .filter(|r| r.source == "conda-token-file")
-        .filter_map(|r| std::path::Path::new(&r.storage).parent()?.to_str())
-        .collect();
-    folders.dedup();
-    for folder in folders {
-        ctx.printer.line(&format!("conda token files in {folder}"));
+
+    #[test]
+    fn words_are_wrapped_never_cut() {
+        assert_eq!(wrap_words("short", 10, "  "), ["short"]);
+        assert_eq!(
+            wrap_words("Stored in /a/long/path (plain text)", 20, "  "),
+            ["Stored in", "  /a/long/path", "  (plain text)"]
+        );
+        assert_eq!(
+            wrap_words("  Token: abcdefghijklmnop", 16, "    "),
+            ["  Token:", "abcdefghijklmnop"]
+        );
+        assert_eq!(
+            wrap_words("  Token: abcdefghijkl", 16, "    "),
+            ["  Token:", "    abcdefghijkl"]
+        );
+        assert_eq!(
+            wrap_words("x averyveryverylongword y", 8, "  "),
+            ["x", "averyveryverylongword", "  y"]
+        );
     }
 }
