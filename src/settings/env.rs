@@ -5,6 +5,8 @@ use std::collections::HashMap;
 
 /// The prefix of the Python tool's settings variables (`ANACONDA_AUTH_DOMAIN`, …).
 pub const ENV_PREFIX: &str = "ANACONDA_AUTH_";
+/// The deprecated prefix it still reads, below `ANACONDA_AUTH_` (`ANACONDA_CLOUD_DOMAIN`, …).
+pub const CLOUD_ENV_PREFIX: &str = "ANACONDA_CLOUD_";
 
 /// A snapshot of the process environment (tests build one by hand).
 #[derive(Debug, Clone, Default)]
@@ -47,7 +49,12 @@ impl Env {
     /// Python tool's settings library does. When several spellings are set, the upper-case
     /// one wins, then the first in sorted order, so the choice never depends on hash order.
     pub fn auth_var(&self, key: &str) -> Option<(&str, &str)> {
-        let wanted = format!("{ENV_PREFIX}{key}").to_ascii_uppercase();
+        self.prefixed_var(ENV_PREFIX, key)
+    }
+
+    /// `<prefix><KEY>`, matched as [`auth_var`](Self::auth_var) matches.
+    pub fn prefixed_var(&self, prefix: &str, key: &str) -> Option<(&str, &str)> {
+        let wanted = format!("{prefix}{key}").to_ascii_uppercase();
         if let Some(value) = self.get(&wanted) {
             return Some((
                 self.vars.get_key_value(&wanted).map(|(k, _)| k.as_str())?,

@@ -606,24 +606,52 @@ keyring_path = "/from/site"
 
     #[test]
     fn every_precedence_step() {
-        // Env > secret file > site > [plugin.auth] > [plugin.cloud] > default, one key each.
-        let secrets = [("anaconda_auth_keyring_path", "/from/secret\n")];
-        let env = [("ANACONDA_AUTH_KEYRING_PATH", "/from/env")];
+        // As anaconda-auth 0.15.3 ranks them: ANACONDA_AUTH_* > its secret file > site >
+        // ANACONDA_CLOUD_* > its secret file > [plugin.cloud] > [plugin.auth] > default.
+        let secrets = [
+            ("anaconda_auth_keyring_path", "/from/secret\n"),
+            ("anaconda_cloud_keyring_path", "/from/cloud-secret"),
+        ];
+        let env = [
+            ("ANACONDA_AUTH_KEYRING_PATH", "/from/env"),
+            ("ANACONDA_CLOUD_KEYRING_PATH", "/from/cloud-env"),
+        ];
         let s = resolve_with(LAYERS, &secrets, &env, None).unwrap();
         assert_eq!(s.keyring_path, PathBuf::from("/from/env"));
-        let s = resolve_with(LAYERS, &secrets, &[], None).unwrap();
+        let s = resolve_with(LAYERS, &secrets, &env[1..], None).unwrap();
         assert_eq!(s.keyring_path, PathBuf::from("/from/secret"));
         let s = resolve_with(LAYERS, &[], &[], None).unwrap();
         assert_eq!(s.site.as_deref(), Some("second"));
         assert_eq!(s.domain, "second.example");
         assert_eq!(s.keyring_path, PathBuf::from("/from/site"));
-        assert_eq!(
-            s.ssl_verify,
-            Some(SslVerify::CaBundle("/from/auth.pem".into()))
-        );
+        // [plugin.cloud] wins over [plugin.auth], whichever comes first in the file.
+        assert_eq!(s.ssl_verify, Some(SslVerify::No));
         assert_eq!(s.client_cert, Some(PathBuf::from("/from/cloud.pem")));
         assert!(
             s.warnings.iter().any(|w| w.contains("[plugin.cloud]")),
+            "{:?}",
+            s.warnings
+        );
+        let no_site = LAYERS.replace("keyring_path = \"/from/site\"\n", "");
+        let cloud_over_auth = |secrets: &[(&str, &str)], env: &[(&str, &str)]| {
+            resolve_with(&no_site, secrets, env, None)
+                .unwrap()
+                .keyring_path
+        };
+        assert_eq!(
+            cloud_over_auth(&secrets[1..], &env[1..]),
+            PathBuf::from("/from/cloud-env")
+        );
+        assert_eq!(
+            cloud_over_auth(&secrets[1..], &[]),
+            PathBuf::from("/from/cloud-secret")
+        );
+        assert_eq!(cloud_over_auth(&[], &[]), PathBuf::from("/from/cloud"));
+        let s = resolve_with(&no_site, &[], &env[1..], None).unwrap();
+        assert!(
+            s.warnings
+                .iter()
+                .any(|w| w.contains("ANACONDA_CLOUD_KEYRING_PATH is deprecated")),
             "{:?}",
             s.warnings
         );
@@ -631,12 +659,20 @@ keyring_path = "/from/site"
             "[plugin.auth]\ndomain = \"auth.example\"\n[plugin.cloud]\ndomain = \"c.example\"\n";
         assert_eq!(
             resolve_with(both, &[], &[], None).unwrap().domain,
-            "auth.example"
-        );
-        let cloud = "[plugin.cloud]\ndomain = \"c.example\"\n";
-        assert_eq!(
-            resolve_with(cloud, &[], &[], None).unwrap().domain,
             "c.example"
+        );
+        let auth = "[plugin.auth]\ndomain = \"auth.example\"\n[plugin.cloud]\n";
+        let s = resolve_with(auth, &[], &[], None).unwrap();
+        assert_eq!(s.domain, "auth.example");
+        assert!(
+            s.warnings.is_empty(),
+            "an empty [plugin.cloud] sets nothing"
+        );
+        assert_eq!(
+            resolve_with(auth, &[], &[("ANACONDA_CLOUD_DOMAIN", "env.example")], None)
+                .unwrap()
+                .domain,
+            "env.example"
         );
         let s = resolve_with("", &[], &[], None).unwrap();
         assert_eq!(s.domain, "anaconda.com");
@@ -650,6 +686,51 @@ keyring_path = "/from/site"
         )
         .unwrap();
         assert_eq!(s.site.as_deref(), Some("first"));
+        // ANACONDA_CLOUD_DOMAIN is below the sites: it does not pick one.
+        let s = resolve_with(
+            LAYERS,
+            &[],
+            &[("ANACONDA_CLOUD_DOMAIN", "first.example")],
+            None,
+        )
+        .unwrap();
+        assert_eq!(s.site.as_deref(), Some("second"));
+    }
+
+    #[test]
+    fn tables_are_merged_across_sources() {
+        // What the Python tool gives for this file and variable (AnacondaAuthConfig()):
+        // extra_headers {'X-A': 'cloud', 'X-B': 'auth', 'X-C': 'env'},
+        // proxy_servers {'http': 'http://auth:1', 'https': 'http://cloud:1'}.
+        let config = r#"
+[plugin.cloud]
+extra_headers = {X-A = "cloud"}
+proxy_servers = {https = "http://cloud:1"}
+[plugin.auth]
+extra_headers = {X-A = "auth", X-B = "auth"}
+proxy_servers = {http = "http://auth:1"}
+"#;
+        let s = resolve_with(
+            config,
+            &[],
+            &[("ANACONDA_AUTH_EXTRA_HEADERS", r#"{"X-C": "env"}"#)],
+            None,
+        )
+        .unwrap();
+        let mut headers = s.extra_headers.clone();
+        headers.sort();
+        assert_eq!(
+            headers,
+            [("X-A", "cloud"), ("X-B", "auth"), ("X-C", "env")]
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+        );
+        let mut proxies = s.proxy_servers.clone();
+        proxies.sort();
+        assert_eq!(
+            proxies,
+            [("http", "http://auth:1"), ("https", "http://cloud:1")]
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+        );
     }
 
     #[test]
@@ -719,7 +800,7 @@ keyring_path = "/from/site"
         )
         .unwrap();
         assert_eq!(s.site, None);
-        assert_eq!(s.keyring_path, PathBuf::from("/from/auth"));
+        assert_eq!(s.keyring_path, PathBuf::from("/from/cloud"));
     }
 
     #[test]

@@ -1,11 +1,15 @@
-//! Where setting values come from, in the order of precedence of `files.md` (first wins):
-//! `ANACONDA_AUTH_*` variables, secret files, the selected site's table, `[plugin.auth]`, the
-//! deprecated `[plugin.cloud]`. Command-line flags are applied by the caller before these, and
-//! conda's settings and the defaults after.
+//! Where setting values come from, in anaconda-auth 0.15.3's order of precedence (first wins;
+//! `AnacondaAuthConfig.settings_customise_sources`): `ANACONDA_AUTH_*` variables, their secret
+//! files, the selected site's table, then the deprecated `AnacondaCloudConfig` as a whole
+//! (`ANACONDA_CLOUD_*` variables, their secret files, `[plugin.cloud]`), and only then
+//! `[plugin.auth]`. (`files.md` puts `[plugin.auth]` above `[plugin.cloud]`; the Python tool
+//! does not.) Tables (`extra_headers`, `proxy_servers`) are merged key by key across all of
+//! them, as pydantic-settings merges its sources. Command-line flags are applied by the caller
+//! before these, and conda's settings and the defaults after.
 
 use std::path::{Path, PathBuf};
 
-use super::env::{ENV_PREFIX, Env};
+use super::env::{CLOUD_ENV_PREFIX, ENV_PREFIX, Env};
 use super::values::{SslVerify, normalize_domain};
 use crate::error::{Error, Result};
 
@@ -55,8 +59,10 @@ impl Sources {
     /// Reads the environment, the secret files and the config file; selects the site
     /// (`requested_site`: `--at` or `ANACONDA_DEFAULT_SITE`).
     pub fn load(env: &Env, config_path: &Path, requested_site: Option<&str>) -> Result<Sources> {
-        let mut values = env_values(env);
-        values.extend(secret_file_values(env));
+        let mut values = env_values(env, ENV_PREFIX);
+        values.extend(secret_file_values(env, ENV_PREFIX));
+        let mut cloud_values = env_values(env, CLOUD_ENV_PREFIX);
+        cloud_values.extend(secret_file_values(env, CLOUD_ENV_PREFIX));
         let mut warnings = Vec::new();
         let mut config = read_config(config_path)?.unwrap_or_default();
         let sites = take_sites(&mut config, config_path)?;
@@ -70,17 +76,33 @@ impl Sources {
                 )));
             }
         };
-        let plugin_tables = take_plugin_tables(&mut config);
-        let plugin_values: Vec<Raw> = plugin_tables
+        let (auth_table, cloud_table) = take_plugin_tables(&mut config);
+        let cloud_variables: Vec<String> = cloud_values
             .iter()
-            .flat_map(|(name, table)| table_values(table, config_path, &format!("plugin.{name}")))
+            .filter_map(|r| match &r.origin {
+                Origin::Env(name) => Some(name.clone()),
+                _ => None,
+            })
             .collect();
-        if plugin_tables.iter().any(|(name, _)| *name == "cloud") {
+        if !cloud_variables.is_empty() {
             warnings.push(format!(
-                "[plugin.cloud] in {} is deprecated: rename it [plugin.auth].",
+                "{} deprecated: rename to ANACONDA_AUTH_….",
+                match cloud_variables.as_slice() {
+                    [one] => format!("{one} is"),
+                    many => format!("{} are", many.join(", ")),
+                }
+            ));
+        }
+        if !cloud_table.is_empty() {
+            warnings.push(format!(
+                "[plugin.cloud] in {} is deprecated: rename it [plugin.auth]. Until then its \
+                 values win over [plugin.auth]'s, as with the Python tool.",
                 config_path.display()
             ));
         }
+        cloud_values.extend(table_values(&cloud_table, config_path, "plugin.cloud"));
+        cloud_values.extend(table_values(&auth_table, config_path, "plugin.auth"));
+        let plugin_values = cloud_values;
 
         let domain_above_sites = values
             .iter()
@@ -123,6 +145,11 @@ impl Sources {
 
     fn raw(&self, key: &str) -> Option<&Raw> {
         self.values.iter().find(|r| r.key == key)
+    }
+
+    /// Every value given for `key`, the winning one first.
+    fn all(&self, key: &str) -> impl Iterator<Item = &Raw> {
+        self.values.iter().filter(move |r| r.key == key)
     }
 
     pub fn invalid(&self, key: &str, detail: &str) -> Error {
@@ -188,21 +215,40 @@ impl Sources {
     }
 
     /// A TOML table, or a JSON object in a string (the only way to pass a map in a variable).
+    /// The tables of every source are merged, a name given in a higher one winning, as
+    /// pydantic-settings merges them; the order is that of the lowest source naming each key.
     pub fn map(&self, key: &str) -> Result<Vec<(String, String)>> {
-        let Some(raw) = self.raw(key) else {
-            return Ok(Vec::new());
+        let raws: Vec<&Raw> = self.all(key).collect();
+        let mut merged: Vec<(String, String)> = Vec::new();
+        for raw in raws.into_iter().rev() {
+            for (name, value) in self.map_of(key, raw)? {
+                match merged.iter_mut().find(|(n, _)| *n == name) {
+                    Some(slot) => slot.1 = value,
+                    None => merged.push((name, value)),
+                }
+            }
+        }
+        Ok(merged)
+    }
+
+    fn map_of(&self, key: &str, raw: &Raw) -> Result<Vec<(String, String)>> {
+        let invalid = |detail: &str| {
+            Error::msg(format!(
+                "Invalid value for {key} ({}): {detail}",
+                raw.origin
+            ))
         };
         match &raw.value {
             toml::Value::Table(t) => t
                 .iter()
                 .map(|(k, v)| match v {
                     toml::Value::String(s) => Ok((k.clone(), s.clone())),
-                    _ => Err(self.invalid(key, &format!("the value of {k:?} must be a string"))),
+                    _ => Err(invalid(&format!("the value of {k:?} must be a string"))),
                 })
                 .collect(),
             toml::Value::String(s) => {
                 let map: serde_json::Map<String, serde_json::Value> = serde_json::from_str(s)
-                    .map_err(|e| self.invalid(key, &format!("expected a JSON object ({e})")))?;
+                    .map_err(|e| invalid(&format!("expected a JSON object ({e})")))?;
                 Ok(map
                     .into_iter()
                     .map(|(k, v)| match v {
@@ -211,27 +257,27 @@ impl Sources {
                     })
                     .collect())
             }
-            _ => Err(self.invalid(key, "expected a table of names to values")),
+            _ => Err(invalid("expected a table of names to values")),
         }
     }
 }
 
-/// Every `ANACONDA_AUTH_<KEY>` variable, as key → value.
-fn env_values(env: &Env) -> Vec<Raw> {
+/// Every `<prefix><KEY>` variable (`ANACONDA_AUTH_`, `ANACONDA_CLOUD_`), as key → value.
+fn env_values(env: &Env, prefix: &str) -> Vec<Raw> {
     let mut keys: Vec<String> = env
         .names()
         .filter(|name| {
-            name.len() > ENV_PREFIX.len()
-                && name.is_char_boundary(ENV_PREFIX.len())
-                && name[..ENV_PREFIX.len()].eq_ignore_ascii_case(ENV_PREFIX)
+            name.len() > prefix.len()
+                && name.is_char_boundary(prefix.len())
+                && name[..prefix.len()].eq_ignore_ascii_case(prefix)
         })
-        .map(|name| name[ENV_PREFIX.len()..].to_ascii_lowercase())
+        .map(|name| name[prefix.len()..].to_ascii_lowercase())
         .collect();
     keys.sort();
     keys.dedup();
     keys.into_iter()
         .filter_map(|key| {
-            let (name, value) = env.auth_var(&key)?;
+            let (name, value) = env.prefixed_var(prefix, &key)?;
             Some(Raw {
                 value: toml::Value::String(value.to_string()),
                 origin: Origin::Env(name.to_string()),
@@ -241,14 +287,15 @@ fn env_values(env: &Env) -> Vec<Raw> {
         .collect()
 }
 
-/// `anaconda_auth_<key>` files in `$ANACONDA_SECRETS_DIR` (default `/run/secrets`, used only
-/// when it is a folder), as Docker and Kubernetes mount secrets. Unreadable files are skipped.
-fn secret_file_values(env: &Env) -> Vec<Raw> {
+/// `anaconda_auth_<key>` (or `anaconda_cloud_<key>`) files in `$ANACONDA_SECRETS_DIR` (default
+/// `/run/secrets`, used only when it is a folder), as Docker and Kubernetes mount secrets.
+/// Unreadable files are skipped.
+fn secret_file_values(env: &Env, prefix: &str) -> Vec<Raw> {
     let dir = PathBuf::from(env.get("ANACONDA_SECRETS_DIR").unwrap_or("/run/secrets"));
     let Ok(entries) = std::fs::read_dir(&dir) else {
         return Vec::new();
     };
-    let prefix = ENV_PREFIX.to_ascii_lowercase();
+    let prefix = prefix.to_ascii_lowercase();
     let mut found: Vec<Raw> = entries
         .flatten()
         .filter_map(|entry| {
@@ -286,18 +333,16 @@ fn table_values(table: &toml::Table, path: &Path, name: &str) -> Vec<Raw> {
         .collect()
 }
 
-/// `[plugin.auth]` then the deprecated `[plugin.cloud]`, those that exist.
-fn take_plugin_tables(config: &mut toml::Table) -> Vec<(&'static str, toml::Table)> {
+/// `[plugin.auth]` and the deprecated `[plugin.cloud]` (empty when absent).
+fn take_plugin_tables(config: &mut toml::Table) -> (toml::Table, toml::Table) {
     let Some(toml::Value::Table(mut plugin)) = config.remove("plugin") else {
-        return Vec::new();
+        return Default::default();
     };
-    ["auth", "cloud"]
-        .into_iter()
-        .filter_map(|name| match plugin.remove(name) {
-            Some(toml::Value::Table(t)) => Some((name, t)),
-            _ => None,
-        })
-        .collect()
+    let mut take = |name: &str| match plugin.remove(name) {
+        Some(toml::Value::Table(t)) => t,
+        _ => toml::Table::new(),
+    };
+    (take("auth"), take("cloud"))
 }
 
 /// The `[sites.NAME]` tables, in file order.
