@@ -390,3 +390,25 @@ fn uninstall_reads_the_token_file_under_the_lock_it_removes_it_under() {
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert_eq!(std::fs::read_to_string(&file).unwrap(), "tok-new");
 }
+
+/// A conda token file for a URL with a password (a mirror's basic auth): `list` shows the token,
+/// which is what it is for, but not the password in the URL. (The file's own path, shown as
+/// where the token is stored, is conda's percent-encoded name for that URL.)
+#[test]
+fn list_does_not_show_passwords_in_urls() {
+    let home = Home::new();
+    let url = "https://alice:pw-s3cret@mirror.example/repo/";
+    let file = home.conda_token_file(url);
+    std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+    std::fs::write(&file, "tok-m").unwrap();
+    for args in [&["token", "list"][..], &["token", "list", "--json"][..]] {
+        let out = home.cmd(args).output().unwrap();
+        assert!(out.status.success(), "{}", stderr(&out));
+        let text = stdout(&out);
+        assert!(!text.contains("pw-s3cret@"), "{text}");
+        assert!(
+            text.contains("alice:<redacted>@mirror.example") && text.contains("tok-m"),
+            "{text}"
+        );
+    }
+}

@@ -9,7 +9,7 @@ use crate::cli::ListArgs;
 use crate::conda::token_files;
 use crate::context::Context;
 use crate::error::{Error, Result};
-use crate::secret::Secret;
+use crate::secret::{Secret, redact};
 
 /// One row, as `--json` prints it.
 #[derive(Debug, Serialize)]
@@ -100,7 +100,8 @@ fn collect(ctx: &Context) -> Result<Vec<Row>> {
             }
             rows.push(Row {
                 org_name: token.org_name.clone(),
-                channel_url: format!("{}{}/*", ctx.settings.repo_url, token.org()),
+                // Shown only: a password in the URL is not (the token is, to be copied).
+                channel_url: redact(&format!("{}{}/*", ctx.settings.repo_url, token.org())),
                 token: token.token.expose().to_string(),
                 expires_at: token
                     .expires_at
@@ -119,7 +120,7 @@ fn collect(ctx: &Context) -> Result<Vec<Row>> {
             org_name: None,
             repo_url: file.url.clone(),
             status: None,
-            channel_url: file.url,
+            channel_url: redact(&file.url),
             token: file.token.expose().to_string(),
             expires_at: None,
             source: "conda-token-file",
