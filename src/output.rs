@@ -8,9 +8,14 @@ use anstyle::{AnsiColor, Style};
 use crate::error::Error;
 use crate::secret::redact;
 
+pub mod spinner;
+
 #[derive(Debug, Clone)]
 pub struct Printer {
     verbose: bool,
+    /// Waits show a spinner: stderr is a terminal, `NO_COLOR` is not set and there is no
+    /// debug log (whose lines it would garble).
+    spinners: bool,
 }
 
 const ACCENT: Style = AnsiColor::Cyan.on_default();
@@ -59,13 +64,30 @@ pub fn stdout_width() -> Option<usize> {
 
 impl Printer {
     pub fn new(verbose: bool) -> Self {
-        Printer { verbose }
+        use std::io::IsTerminal;
+        let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+        Printer {
+            verbose,
+            spinners: !verbose && !no_color && std::io::stderr().is_terminal(),
+        }
+    }
+
+    /// A wait for `what` ("Waiting for api.anaconda.com"): on a terminal, a spinner on stderr
+    /// once it has lasted half a second, cleared when the guard is dropped.
+    pub fn wait(&self, what: &str) -> spinner::Wait {
+        if self.spinners {
+            spinner::Wait::start(clean(what).into_owned())
+        } else {
+            spinner::Wait::none()
+        }
     }
 
     /// A line on stdout.
     pub fn line(&self, text: &str) {
-        let mut out = anstream::stdout().lock();
-        let _ = writeln!(out, "{text}");
+        spinner::suspended(|| {
+            let mut out = anstream::stdout().lock();
+            let _ = writeln!(out, "{text}");
+        });
     }
 
     /// A line on stdout, in green on a terminal (titles, success).
@@ -80,13 +102,17 @@ impl Printer {
 
     /// A line on stderr that is not an error (progress, notes).
     pub fn note(&self, text: &str) {
-        let mut err = anstream::stderr().lock();
-        let _ = writeln!(err, "{text}");
+        spinner::suspended(|| {
+            let mut err = anstream::stderr().lock();
+            let _ = writeln!(err, "{text}");
+        });
     }
 
     pub fn warn(&self, text: &str) {
-        let mut err = anstream::stderr().lock();
-        let _ = writeln!(err, "{WARN}Warning:{WARN:#} {}", clean(&redact(text)));
+        spinner::suspended(|| {
+            let mut err = anstream::stderr().lock();
+            let _ = writeln!(err, "{WARN}Warning:{WARN:#} {}", clean(&redact(text)));
+        });
     }
 
     /// The error and its hint, printed once by `main`. A declined question is not an error

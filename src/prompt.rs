@@ -187,7 +187,10 @@ impl Prompter for StdPrompter {
                 .allow_empty_password(true)
                 .interact()
                 .map(|s| s.trim().to_string())
-                .map_err(|e| Error::msg(format!("Could not read the token: {e}")));
+                .map_err(|e| {
+                    interrupt::await_handler(&e);
+                    Error::msg(format!("Could not read the token: {e}"))
+                });
         }
         let line = self.read_line("token", None).map_err(|e| {
             Error::with_hint(
@@ -209,7 +212,10 @@ impl Prompter for StdPrompter {
             .items(items)
             .default(0)
             .interact_opt()
-            .map_err(|e| Error::msg(format!("Could not show the list: {e}")))?
+            .map_err(|e| {
+                interrupt::await_handler(&e);
+                Error::msg(format!("Could not show the list: {e}"))
+            })?
             .ok_or(Error::Aborted)
     }
 }
@@ -227,6 +233,15 @@ mod interrupt {
     use std::sync::Once;
 
     static INSTALL: Once = Once::new();
+
+    /// Ctrl-C also interrupts the prompt's read (EINTR): leave the exit to the handler, which
+    /// is restoring the terminal and exits 130, instead of racing it with an error and exit 1.
+    pub fn await_handler(error: &dialoguer::Error) {
+        let dialoguer::Error::IO(io) = error;
+        if io.kind() == std::io::ErrorKind::Interrupted && INSTALL.is_completed() {
+            std::thread::sleep(std::time::Duration::from_secs(5));
+        }
+    }
 
     pub fn restore_on_ctrl_c() {
         INSTALL.call_once(|| {

@@ -1,5 +1,5 @@
-//! Prompts on a real pseudo-terminal: the organization picker (arrow keys) and the reissue and
-//! `.condarc` confirmations.
+//! On a real pseudo-terminal: the organization picker (arrow keys) and the reissue and
+//! `.condarc` confirmations, `token list` at 80 and 60 columns, and the spinner of slow waits.
 #![cfg(unix)]
 
 mod common;
@@ -204,4 +204,164 @@ fn token_list_keeps_the_table_on_a_wide_terminal() {
             .any(|l| l.contains("acme") && l.contains(LONG_TOKENS[0])),
         "{text}"
     );
+}
+
+/// `/api/account` answers after 1.5 s: three times the wait before the spinner shows.
+fn slow_account(api: &Api) {
+    use wiremock::matchers::{method, path};
+    api.mount(
+        wiremock::Mock::given(method("GET"))
+            .and(path("/api/account"))
+            .respond_with(
+                wiremock::ResponseTemplate::new(200)
+                    .set_body_json(serde_json::json!({"user": {"id": "u-1"}, "subscriptions": []}))
+                    .set_delay(std::time::Duration::from_millis(1500)),
+            ),
+    );
+}
+
+fn slow_whoami_home(api: &Api) -> Home {
+    let mut home = Home::new();
+    home.with_api(api).with_env_key().set("TERM", "xterm");
+    slow_account(api);
+    home
+}
+
+/// Everything the command wrote to the terminal (stdout and stderr share it). rexpect reads
+/// bytes as Latin-1: a braille frame (U+28xx, E2 A0..A3 xx in UTF-8) shows as "\u{e2}\u{a0}…".
+fn terminal_output(cmd: std::process::Command) -> String {
+    let mut session = rexpect::session::spawn_command(cmd, Some(20_000)).unwrap();
+    session.exp_eof().unwrap()
+}
+
+fn has_spinner(text: &str) -> bool {
+    let braille = |c: char| ('\u{2800}'..='\u{28ff}').contains(&c);
+    let latin1_braille = text
+        .chars()
+        .zip(text.chars().skip(1))
+        .any(|(a, b)| a == '\u{e2}' && ('\u{a0}'..='\u{a3}').contains(&b));
+    text.contains("Waiting for") || text.chars().any(braille) || latin1_braille
+}
+
+#[test]
+fn a_slow_request_shows_a_spinner_on_a_terminal() {
+    let api = Api::start();
+    let home = slow_whoami_home(&api);
+    let cmd = home.std_cmd(&["whoami"]);
+    let mut session = rexpect::session::spawn_command(cmd, Some(20_000)).unwrap();
+    // What it waits for, with a spinner frame before it.
+    let (_, shown) = session
+        .exp_regex(r"\x{e2}[\x{a0}-\x{a3}]. Waiting for 127\.0\.0\.1:\d+")
+        .unwrap();
+    assert!(shown.contains(&api.domain()), "{shown}");
+    let rest = plain(&session.exp_eof().unwrap());
+    // The answer comes after, on stdout, the spinner's line cleared.
+    assert!(rest.contains("\"u-1\""), "{rest}");
+}
+
+#[test]
+fn no_spinner_with_no_color_or_verbose() {
+    let api = Api::start();
+    let mut home = slow_whoami_home(&api);
+    let verbose = terminal_output(home.std_cmd(&["-v", "whoami"]));
+    assert!(verbose.contains("\"u-1\""), "{verbose}");
+    assert!(!has_spinner(&verbose), "{verbose}");
+    home.set("NO_COLOR", "1");
+    let no_color = terminal_output(home.std_cmd(&["whoami"]));
+    assert!(no_color.contains("\"u-1\""), "{no_color}");
+    assert!(!has_spinner(&no_color), "{no_color}");
+}
+
+#[test]
+fn no_spinner_on_a_pipe() {
+    let api = Api::start();
+    let home = slow_whoami_home(&api);
+    let output = home.cmd(&["whoami"]).output().unwrap();
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(stdout(&output).contains("\"u-1\""));
+    assert!(!has_spinner(&stderr(&output)), "{}", stderr(&output));
+    assert!(!has_spinner(&stdout(&output)));
+}
+
+/// The device flow of `login`, with one "pending" answer before the access token: the poll
+/// interval (1 s) is waited with a spinner.
+fn pending_login(api: &Api) {
+    use serde_json::json;
+    use wiremock::matchers::{method, path};
+    use wiremock::{Mock, ResponseTemplate};
+    let base = api.uri();
+    let answer = |p: &str, verb: &str, status: u16, body: serde_json::Value| {
+        Mock::given(method(verb))
+            .and(path(p))
+            .respond_with(ResponseTemplate::new(status).set_body_json(body))
+    };
+    api.mount(answer(
+        "/.well-known/openid-configuration",
+        "GET",
+        200,
+        json!({"token_endpoint": format!("{base}/token"),
+               "device_authorization_endpoint": format!("{base}/device")}),
+    ));
+    api.mount(answer(
+        "/device",
+        "POST",
+        200,
+        json!({"device_code": "dev-1", "user_code": "ABCD-EFGH",
+               "verification_uri": "https://example.test/activate",
+               "expires_in": 60, "interval": 1}),
+    ));
+    api.mount(
+        answer(
+            "/token",
+            "POST",
+            400,
+            json!({"error": "authorization_pending"}),
+        )
+        .up_to_n_times(1),
+    );
+    api.mount(answer(
+        "/token",
+        "POST",
+        200,
+        json!({"access_token": "access-1"}),
+    ));
+    api.mount(answer(
+        "/api/auth/api-keys",
+        "POST",
+        201,
+        json!({"api_key": "new-key"}),
+    ));
+}
+
+#[test]
+fn login_polling_shows_what_it_waits_for() {
+    let api = Api::start();
+    let mut home = Home::new();
+    home.with_api(&api).set("TERM", "xterm");
+    pending_login(&api);
+    let mut session =
+        rexpect::session::spawn_command(home.std_cmd(&["login"]), Some(20_000)).unwrap();
+    session.exp_string("ABCD-EFGH").unwrap();
+    session
+        .exp_regex(r"\x{e2}[\x{a0}-\x{a3}]. Waiting for the login to be approved in the browser")
+        .unwrap();
+    session.exp_eof().unwrap();
+    assert_eq!(home.entry(&api.domain()).unwrap()["api_key"], "new-key");
+}
+
+#[test]
+fn a_slow_conda_clean_shows_a_spinner() {
+    use std::os::unix::fs::PermissionsExt;
+    let mut home = Home::new();
+    home.set("TERM", "xterm");
+    let record = home.fake_conda();
+    let conda = record.parent().unwrap().join("fake-bin/conda");
+    std::fs::write(&conda, "#!/bin/sh\nsleep 1.5\n").unwrap();
+    std::fs::set_permissions(&conda, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let mut session =
+        rexpect::session::spawn_command(home.std_cmd(&["token", "remove"]), Some(20_000)).unwrap();
+    session
+        .exp_regex(r"\x{e2}[\x{a0}-\x{a3}]. Cleaning conda's index cache \(conda clean\)")
+        .unwrap();
+    session.exp_eof().unwrap();
 }

@@ -142,6 +142,11 @@ impl Http {
     /// after a timeout (a hung server would cost the timeout three times) and never a PUT,
     /// POST or PATCH.
     pub fn send(&self, request: &Request, printer: &Printer) -> Result<Response> {
+        // The host only: the path may hold a token.
+        let host = reqwest::Url::parse(&request.url)
+            .map(|url| host_of(&url))
+            .unwrap_or_else(|_| "the server".into());
+        let _wait = printer.wait(&format!("Waiting for {host}"));
         let retryable = request.method == Method::GET || request.method == Method::HEAD;
         let mut attempt = 0;
         loop {

@@ -94,6 +94,9 @@ impl DeviceFlow<'_> {
         let mut interval = Duration::from_secs(code.interval.unwrap_or(5).clamp(1, 30));
         let lifetime = code.expires_in.unwrap_or(900).clamp(1, MAX_CODE_LIFETIME);
         let deadline = Instant::now() + Duration::from_secs(lifetime);
+        let _wait = self
+            .printer
+            .wait("Waiting for the login to be approved in the browser");
         loop {
             let request = Request {
                 form: Some(vec![

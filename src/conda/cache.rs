@@ -21,7 +21,10 @@ pub fn clean_index_cache(conda: Option<&Path>, printer: &Printer) {
         "running {} clean --index-cache --yes --quiet",
         conda.display()
     ));
-    match run_with_timeout(conda, CLEAN_TIMEOUT) {
+    let wait = printer.wait("Cleaning conda's index cache (conda clean)");
+    let outcome = run_with_timeout(conda, CLEAN_TIMEOUT);
+    drop(wait);
+    match outcome {
         Ok(()) => {}
         Err(reason) => printer.warn(&format!(
             "Could not clean conda's index cache ({reason}); run `conda clean --index-cache` \
