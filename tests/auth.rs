@@ -84,7 +84,11 @@ fn logout_keeps_the_repository_tokens() {
         .success()
         .stdout(predicate::str::contains("Logged out of anaconda.com"));
     let entry = home.entry("anaconda.com").unwrap();
-    assert!(entry.get("api_key").is_none());
+    // No key, in the one shape the Python tool can load (see tests/interop_matrix.rs).
+    assert_eq!(
+        entry["api_key"],
+        anaconda_token::store::token_info::SIGNED_OUT_API_KEY
+    );
     assert_eq!(entry["repo_tokens"][0]["token"], "tok-a");
     home.cmd(&["auth", "logout"])
         .assert()

@@ -149,10 +149,8 @@ proptest! {
             serde_json::to_string(&json).unwrap(),
             "not compact"
         );
-        let mut want: Vec<&str> = vec!["domain"];
-        if info.api_key.is_some() {
-            want.push("api_key");
-        }
+        // No API key is stored as the signed-out key: the field is always there.
+        let mut want: Vec<&str> = vec!["domain", "api_key"];
         if info.username.is_some() {
             want.push("username");
         }

@@ -16,6 +16,11 @@ fn python() -> Option<String> {
         .ok()
         .filter(|p| !p.is_empty());
     if python.is_none() {
+        // CI must run these: .ci/run sets both variables.
+        assert!(
+            std::env::var_os("ANACONDA_TOKEN_TEST_REQUIRE_PYTHON").is_none(),
+            "ANACONDA_TOKEN_TEST_PYTHON is not set, and ANACONDA_TOKEN_TEST_REQUIRE_PYTHON is"
+        );
         eprintln!("skipped: ANACONDA_TOKEN_TEST_PYTHON is not set (bash .ci/run sets it)");
     }
     python

@@ -128,7 +128,9 @@ fn keyring_path_setting_is_honoured() {
     let entry = decode_entry(file["Anaconda Cloud"]["anaconda.com"].as_str().unwrap());
     assert_eq!(
         entry,
-        json!({"domain": "anaconda.com", "repo_tokens": [{"token": "tok-1", "org_name": "acme"}], "version": 2})
+        json!({"domain": "anaconda.com",
+               "api_key": anaconda_token::store::token_info::SIGNED_OUT_API_KEY,
+               "repo_tokens": [{"token": "tok-1", "org_name": "acme"}], "version": 2})
     );
 }
 

@@ -14,7 +14,9 @@ use crate::error::{Error, Result};
 use crate::secret::Secret;
 pub use env::Env;
 use sources::Sources;
-pub use values::{SslVerify, expand_path, is_loopback, normalize_domain, normalize_repo_url};
+pub use values::{
+    SslVerify, expand_path, is_loopback, normalize_domain, normalize_repo_url, same_domain,
+};
 
 pub const DEFAULT_DOMAIN: &str = "anaconda.com";
 pub const DEFAULT_REPO_URL: &str = "https://repo.anaconda.cloud/repo/";
@@ -201,12 +203,18 @@ impl Settings {
         })
     }
 
-    /// A secret from `ANACONDA_AUTH_KEYRING` / `keyring`, if it has one for this entry.
+    /// A secret from `ANACONDA_AUTH_KEYRING` / `keyring`, if it has one for this entry: the user
+    /// name as given, else one that differs only in case (user names are domains).
     pub fn keyring_entry(&self, service: &str, user: &str) -> Option<&str> {
-        self.keyring_entries
-            .as_ref()?
-            .get(service)?
-            .get(user)?
+        let users = self.keyring_entries.as_ref()?.get(service)?.as_object()?;
+        users
+            .get(user)
+            .or_else(|| {
+                users
+                    .iter()
+                    .find(|(name, _)| same_domain(name, user))
+                    .map(|(_, secret)| secret)
+            })?
             .as_str()
     }
 
@@ -397,8 +405,11 @@ mod tests {
         assert_eq!(normalize_domain("anaconda.com").unwrap(), "anaconda.com");
         assert_eq!(
             normalize_domain("https://Anaconda.com/app/").unwrap(),
-            "anaconda.com"
+            "Anaconda.com",
+            "the case is kept, as the Python tool keeps it"
         );
+        assert!(same_domain("Anaconda.com", "anaconda.COM"));
+        assert!(!same_domain("anaconda.com", "anaconda.cloud"));
         assert_eq!(
             normalize_domain("http://127.0.0.1:8080").unwrap(),
             "127.0.0.1:8080"

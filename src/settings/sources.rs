@@ -10,7 +10,7 @@
 use std::path::{Path, PathBuf};
 
 use super::env::{CLOUD_ENV_PREFIX, ENV_PREFIX, Env};
-use super::values::{SslVerify, normalize_domain};
+use super::values::{SslVerify, normalize_domain, same_domain};
 use crate::error::{Error, Result};
 
 /// Where a value came from, for error messages.
@@ -136,7 +136,7 @@ impl Sources {
                 .string("domain")?
                 .map(|d| normalize_domain(&d).unwrap_or(d))
                 .unwrap_or_else(|| super::DEFAULT_DOMAIN.to_string());
-            if normalize_domain(requested).ok().as_deref() != Some(domain.as_str()) {
+            if !normalize_domain(requested).is_ok_and(|r| same_domain(&r, &domain)) {
                 return Err(unknown_site(requested, &[domain], config_path));
             }
         }
@@ -396,7 +396,9 @@ fn select_site(
     if let Some(requested) = requested {
         return match find_site(sites, requested, path)? {
             Some(site) => Ok(Some(site)),
-            None if normalize_domain(requested).is_ok_and(|d| d == super::DEFAULT_DOMAIN) => {
+            None if normalize_domain(requested)
+                .is_ok_and(|d| same_domain(&d, super::DEFAULT_DOMAIN)) =>
+            {
                 Ok(Some(implicit_site()))
             }
             None => Err(unknown_site(
@@ -442,7 +444,9 @@ fn find_site(sites: &[Site], wanted: &str, path: &Path) -> Result<Option<Site>> 
 
 /// The one site with this domain; two is an error.
 fn by_domain(sites: &[Site], domain: &str, path: &Path) -> Result<Option<Site>> {
-    let mut matching = sites.iter().filter(|s| site_domain(s) == domain);
+    let mut matching = sites
+        .iter()
+        .filter(|s| same_domain(&site_domain(s), domain));
     match (matching.next(), matching.next()) {
         (Some(site), None) => Ok(Some(site.clone())),
         (None, _) => Ok(None),

@@ -41,7 +41,9 @@ impl SslVerify {
     }
 }
 
-/// Reduces a domain or URL to `host[:port]` (`https://Anaconda.com/` → `anaconda.com`).
+/// Reduces a domain or URL to `host[:port]` (`https://Anaconda.com/` → `Anaconda.com`). The
+/// case is kept, as the Python tool keeps it (it names the keyring entry); domains are compared
+/// with [`same_domain`].
 pub fn normalize_domain(value: &str) -> std::result::Result<String, String> {
     let value = value.trim();
     let without_scheme = value.split_once("://").map_or(value, |(_, rest)| rest);
@@ -57,7 +59,12 @@ pub fn normalize_domain(value: &str) -> std::result::Result<String, String> {
     {
         return Err(format!("{value:?} is not a host name or URL"));
     }
-    Ok(host_port.to_ascii_lowercase())
+    Ok(host_port.to_string())
+}
+
+/// Whether two `host[:port]` are the same domain: host names are case-insensitive.
+pub fn same_domain(a: &str, b: &str) -> bool {
+    a.eq_ignore_ascii_case(b)
 }
 
 /// Whether `host[:port]` names this machine.

@@ -42,6 +42,24 @@ impl FileStore {
         Ok(secret_of(&data, service, user))
     }
 
+    /// The entry of `user`, else of a user name that differs only in case (user names are
+    /// domains, and host names are case-insensitive): the name found and its secret.
+    pub fn find(&self, service: &str, user: &str) -> Result<Option<(String, String)>> {
+        let bytes = fs::read_optional(&self.path).map_err(Error::io("read", &self.path))?;
+        let data = parse(&self.path, bytes.as_deref())?;
+        if let Some(secret) = secret_of(&data, service, user) {
+            return Ok(Some((user.to_string(), secret)));
+        }
+        let Some(users) = data.get(service).and_then(Value::as_object) else {
+            return Ok(None);
+        };
+        Ok(users.iter().find_map(|(name, secret)| {
+            let secret = secret.as_str()?;
+            name.eq_ignore_ascii_case(user)
+                .then(|| (name.clone(), secret.to_string()))
+        }))
+    }
+
     /// Read-modify-write of one entry under the file's lock. `change` gets the current secret
     /// and returns the new one (`None` deletes the entry) or `Unchanged`.
     pub fn update<T>(
@@ -305,6 +323,28 @@ mod tests {
             r#"{"S": {"other": "b", "new": "a!"}}"#
         );
         assert!(!store.rename("S", "old", "new", &|s| Ok(s.into())).unwrap());
+    }
+
+    #[test]
+    fn find_matches_the_user_name_in_any_case_the_exact_one_first() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("keyring");
+        std::fs::write(&path, r#"{"S": {"anaconda.com": "a"}}"#).unwrap();
+        let store = FileStore::new(&path, test_locks(&dir));
+        assert_eq!(
+            store.find("S", "Anaconda.COM").unwrap(),
+            Some(("anaconda.com".into(), "a".into()))
+        );
+        std::fs::write(
+            &path,
+            r#"{"S": {"anaconda.com": "a", "Anaconda.com": "b"}}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            store.find("S", "Anaconda.com").unwrap(),
+            Some(("Anaconda.com".into(), "b".into()))
+        );
+        assert_eq!(store.find("S", "anaconda.cloud").unwrap(), None);
     }
 
     #[test]

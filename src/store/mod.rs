@@ -9,6 +9,10 @@
 //!
 //! Entries under the legacy user names `id.anaconda.cloud` / `anaconda.cloud` are moved to
 //! `anaconda.com` the first time that domain is read, in whichever store holds them.
+//!
+//! The entry's user name is the domain as configured, case kept (`Anaconda.com`), as the Python
+//! tool names it. Domains are compared without case: an entry under another case of the domain
+//! is read, and moved to the configured case when it is next written.
 
 pub mod file;
 pub mod system;
@@ -20,13 +24,26 @@ use std::path::{Path, PathBuf};
 use crate::error::{Error, Result};
 use crate::fs::{Lock, Locks};
 use crate::output::Printer;
-use crate::settings::{Settings, Storage};
+use crate::settings::{Settings, Storage, same_domain};
 pub use file::{Change, FileStore};
 pub use token_info::{RepoToken, SERVICE, TokenInfo};
 
 /// One store of keyring entries (service `Anaconda Cloud`, one entry per user name = domain).
 pub trait Backend {
     fn get(&self, user: &str) -> Result<Option<String>>;
+    /// The entry of `user`, else of a user name that differs only in case: the name and the
+    /// secret. Stores that cannot list their entries try the name as given, then in lower case
+    /// (what versions before 0.3 wrote).
+    fn find(&self, user: &str) -> Result<Option<(String, String)>> {
+        if let Some(secret) = self.get(user)? {
+            return Ok(Some((user.to_string(), secret)));
+        }
+        let lower = user.to_ascii_lowercase();
+        if lower == user {
+            return Ok(None);
+        }
+        Ok(self.get(&lower)?.map(|secret| (lower, secret)))
+    }
     /// Read-modify-write of one entry, under the store's lock where it has one.
     fn update(
         &self,
@@ -49,6 +66,10 @@ pub trait Backend {
 impl Backend for FileStore {
     fn get(&self, user: &str) -> Result<Option<String>> {
         FileStore::get(self, SERVICE, user)
+    }
+
+    fn find(&self, user: &str) -> Result<Option<(String, String)>> {
+        FileStore::find(self, SERVICE, user)
     }
 
     fn update(
@@ -175,6 +196,7 @@ impl Backend for LazySystemStore {
 
 /// The user names older versions stored `anaconda.com`'s entry under.
 const LEGACY_DOMAINS: [&str; 2] = ["id.anaconda.cloud", "anaconda.cloud"];
+/// The domain legacy entries are moved to (in whichever case it is configured).
 const MIGRATED_DOMAIN: &str = "anaconda.com";
 
 /// An entry and where it was found.
@@ -295,6 +317,7 @@ impl TokenStore {
     /// when `change` changed something. Writes never go anywhere else.
     pub fn modify<T>(&self, change: impl FnOnce(&mut TokenInfo) -> Result<T>) -> Result<T> {
         self.migrate(Which::Preferred)?;
+        self.adopt_case(Which::Preferred)?;
         let mut change = Some(change);
         let mut result = None;
         let describe = self.preferred.describe();
@@ -314,6 +337,11 @@ impl TokenStore {
             result = Some(change(&mut info)?);
             if info == untouched {
                 return Ok(Change::Unchanged);
+            }
+            // An entry with nothing left goes, as the Python tool's logout removes it; but not
+            // when a fallback store is behind this one: its entry would show through again.
+            if info.is_empty() && self.fallback.is_none() {
+                return Ok(Change::Delete);
             }
             Ok(Change::Set(info.encode()))
         })?;
@@ -362,29 +390,57 @@ impl TokenStore {
         self.migrate(which)?;
         let store = self.backend(which);
         store
-            .get(&self.domain)?
-            .map(|secret| decode(&secret, &self.domain, &store.describe()))
+            .find(&self.domain)?
+            .map(|(user, secret)| decode(&secret, &user, &store.describe()))
             .transpose()
     }
 
-    /// Moves a legacy entry to `anaconda.com` when that has none (`files.md`); looked for once
-    /// per store and run.
+    /// Moves a legacy entry to `anaconda.com` (as configured, case kept) when that has none
+    /// (`files.md`); looked for once per store and run.
     fn migrate(&self, which: Which) -> Result<()> {
-        if self.domain != MIGRATED_DOMAIN || self.migrated[which as usize].replace(true) {
+        if !same_domain(&self.domain, MIGRATED_DOMAIN)
+            || self.migrated[which as usize].replace(true)
+        {
             return Ok(());
         }
         let store = self.backend(which);
+        if store.find(&self.domain)?.is_some() {
+            return Ok(());
+        }
         let describe = store.describe();
         for legacy in LEGACY_DOMAINS {
             let rewrite = |secret: &str| -> Result<String> {
                 let mut info = decode(secret, legacy, &describe)?;
-                info.domain = MIGRATED_DOMAIN.to_string();
+                info.domain = self.domain.clone();
                 Ok(info.encode())
             };
-            if store.rename(legacy, MIGRATED_DOMAIN, &rewrite)? {
+            if store.rename(legacy, &self.domain, &rewrite)? {
                 break;
             }
         }
+        Ok(())
+    }
+
+    /// Before a write: an entry found under another case of the domain (`anaconda.com` when
+    /// `Anaconda.com` is configured) is moved to the configured name, so that the write
+    /// changes it rather than adding a second entry, and the Python tool finds it there.
+    fn adopt_case(&self, which: Which) -> Result<()> {
+        let store = self.backend(which);
+        let Some((user, _)) = store.find(&self.domain)? else {
+            return Ok(());
+        };
+        if user == self.domain {
+            return Ok(());
+        }
+        let describe = store.describe();
+        let rewrite = |secret: &str| -> Result<String> {
+            let mut info = decode(secret, &user, &describe)?;
+            if same_domain(&info.domain, &self.domain) {
+                info.domain = self.domain.clone();
+            }
+            Ok(info.encode())
+        };
+        store.rename(&user, &self.domain, &rewrite)?;
         Ok(())
     }
 }

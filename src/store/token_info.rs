@@ -1,6 +1,13 @@
 //! The keyring entry: one per domain, under the service `Anaconda Cloud`, whose secret is the
 //! standard (padded) base64 of a compact JSON object (`files.md`). The Python tool reads what we
 //! write and we read what it writes; it ignores the per-token `expires_at` we add.
+//!
+//! anaconda-auth 0.15.3 cannot use an entry without an `api_key`: every request it makes
+//! (`whoami`, `token install`, `login`'s checks) loads the entry and asserts that it has one,
+//! failing with a bare `AssertionError`. It handles an expired key ("Your login token has
+//! expired", then a new login that keeps the repository tokens). So an entry we write with no
+//! key gets [`SIGNED_OUT_API_KEY`], an unsigned token that expired in 2000, and that key reads
+//! back as no key; an entry left with nothing at all is deleted instead (see [`TokenInfo::is_empty`]).
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
@@ -11,6 +18,14 @@ use crate::secret::Secret;
 /// The keyring service name shared with the Python tool.
 pub const SERVICE: &str = "Anaconda Cloud";
 const VERSION: u32 = 2;
+
+/// What an entry without an API key stores as its key: an unsigned JWT (`alg: none`) whose
+/// `exp` is 2000-01-01, `{"sub":"signed-out","exp":946684800}`. The Python tool decodes it
+/// without checking the signature, finds it expired and says so; it never sends it to the
+/// API. (Its conda plugin sends it to repo.anaconda.cloud, is refused, and retries with the
+/// repository token, as it does with any expired key.)
+pub const SIGNED_OUT_API_KEY: &str =
+    "eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0.eyJzdWIiOiJzaWduZWQtb3V0IiwiZXhwIjo5NDY2ODQ4MDB9.";
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct TokenInfo {
@@ -80,17 +95,39 @@ impl TokenInfo {
         let bytes = STANDARD
             .decode(secret.trim())
             .map_err(|_| "the entry is not base64".to_string())?;
-        serde_json::from_slice(&bytes)
-            .map_err(|e| format!("the entry is not a token record ({})", e.classify_name()))
+        let mut info: TokenInfo = serde_json::from_slice(&bytes)
+            .map_err(|e| format!("the entry is not a token record ({})", e.classify_name()))?;
+        if info
+            .api_key
+            .as_ref()
+            .is_some_and(|k| k.expose() == SIGNED_OUT_API_KEY)
+        {
+            info.api_key = None;
+        }
+        Ok(info)
     }
 
-    /// Encodes for storage: compact JSON, fields in the Python tool's order, nulls left out.
+    /// Encodes for storage: compact JSON, fields in the Python tool's order, nulls left out,
+    /// no API key stored as [`SIGNED_OUT_API_KEY`].
     pub fn encode(&self) -> String {
         let mut record = self.clone();
         record.version = Some(VERSION);
+        record
+            .api_key
+            .get_or_insert_with(|| Secret::new(SIGNED_OUT_API_KEY));
         // Serializing plain data with string keys cannot fail.
         let json = serde_json::to_vec(&record).unwrap_or_default();
         STANDARD.encode(json)
+    }
+
+    /// Nothing worth keeping: no API key, no repository token, nothing we do not know. Such an
+    /// entry is deleted rather than stored (as the Python tool's `logout` deletes it), so that
+    /// the Python tool reports "not logged in" rather than an expired login.
+    pub fn is_empty(&self) -> bool {
+        self.api_key.is_none()
+            && self.repo_tokens.is_empty()
+            && self.username.is_none()
+            && self.other.is_empty()
     }
 
     pub fn token_for(&self, org: &str) -> Option<&RepoToken> {
@@ -155,10 +192,11 @@ mod tests {
             Secret::new("t1"),
             Some("2027-01-31T00:00:00+00:00".into()),
         ));
+        info.api_key = Some(Secret::new("k"));
         let json = String::from_utf8(STANDARD.decode(info.encode()).unwrap()).unwrap();
         assert_eq!(
             json,
-            r#"{"domain":"anaconda.com","repo_tokens":[{"token":"t1","org_name":"acme","expires_at":"2027-01-31T00:00:00+00:00"}],"version":2}"#
+            r#"{"domain":"anaconda.com","api_key":"k","repo_tokens":[{"token":"t1","org_name":"acme","expires_at":"2027-01-31T00:00:00+00:00"}],"version":2}"#
         );
     }
 
@@ -167,10 +205,11 @@ mod tests {
         let json = r#"{"domain":"d","repo_tokens":[{"token":"a","org_name":"x","note":1},{"token":"b","org_name":"y"}],"version":2,"future":true}"#;
         let mut info = TokenInfo::decode(&STANDARD.encode(json)).unwrap();
         info.set_token(RepoToken::new("x", Secret::new("c"), None));
+        info.api_key = Some(Secret::new("k"));
         let out = String::from_utf8(STANDARD.decode(info.encode()).unwrap()).unwrap();
         assert_eq!(
             out,
-            r#"{"domain":"d","repo_tokens":[{"token":"b","org_name":"y"},{"token":"c","org_name":"x"}],"version":2,"future":true}"#
+            r#"{"domain":"d","api_key":"k","repo_tokens":[{"token":"b","org_name":"y"},{"token":"c","org_name":"x"}],"version":2,"future":true}"#
         );
     }
 
@@ -180,6 +219,25 @@ mod tests {
         let err = TokenInfo::decode(&STANDARD.encode(r#"{"token":"s3cret"}"#)).unwrap_err();
         assert!(!err.contains("s3cret"), "{err}");
         assert!(TokenInfo::decode(&STANDARD.encode("[1]")).is_err());
+    }
+
+    #[test]
+    fn no_api_key_is_stored_as_the_signed_out_key_and_read_back_as_none() {
+        let mut info = TokenInfo::new("anaconda.com");
+        info.set_token(RepoToken::new("acme", Secret::new("t1"), None));
+        let json: serde_json::Value =
+            serde_json::from_slice(&STANDARD.decode(info.encode()).unwrap()).unwrap();
+        assert_eq!(json["api_key"], SIGNED_OUT_API_KEY);
+        assert_eq!(TokenInfo::decode(&info.encode()).unwrap().api_key, None);
+        // The key is a JWT that expired on 2000-01-01 (what the Python tool checks).
+        let payload = SIGNED_OUT_API_KEY.split('.').nth(1).unwrap();
+        let claims = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(payload)
+            .unwrap();
+        assert_eq!(claims, br#"{"sub":"signed-out","exp":946684800}"#);
+        assert!(!info.is_empty());
+        info.remove_token("acme");
+        assert!(info.is_empty());
     }
 
     #[test]
