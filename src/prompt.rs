@@ -278,10 +278,14 @@ mod interrupt {
         }
     }
 
+    /// Elsewhere the console's modes are not changed by the prompts we use (they read key
+    /// events), so there is nothing to put back.
     #[cfg(not(unix))]
     mod terminal {
-        pub type Saved = ();
-        pub fn save() -> Saved {}
+        pub struct Saved;
+        pub fn save() -> Saved {
+            Saved
+        }
         pub fn restore(_: &Saved) {}
     }
 }

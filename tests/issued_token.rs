@@ -38,6 +38,7 @@ fn stored_token(home: &Home, api: &Api) -> Option<String> {
 }
 
 /// The PUT issues `TOKEN` and runs `effect` the moment it does.
+#[cfg(target_os = "linux")]
 fn issue_then(api: &Api, effect: impl Fn() + Send + Sync + 'static) {
     api.mount(
         Mock::given(method("PUT"))
@@ -200,7 +201,6 @@ fn a_keyring_lock_held_too_long_stops_install_before_the_token_is_issued() {
     drop(lock);
 }
 
-#[cfg(unix)]
 #[test]
 fn a_home_below_a_file_stops_install_before_the_token_is_issued() {
     let (mut home, api) = setup();
@@ -216,15 +216,19 @@ fn a_home_below_a_file_stops_install_before_the_token_is_issued() {
             bad_home.join(".config").to_str().unwrap(),
         )
         .set("ANACONDA_CONFIG_TOML", config.to_str().unwrap());
+    if cfg!(windows) {
+        home.set("USERPROFILE", bad_home.to_str().unwrap());
+    }
     let out = home.cmd(&["token", "install", "-y"]).output().unwrap();
     let err = stderr(&out);
     assert_eq!(out.status.code(), Some(1), "{err}");
-    assert!(err.contains("a-file/home"), "{err}");
+    let below = std::path::Path::new("a-file").join("home");
+    assert!(err.contains(&*below.to_string_lossy()), "{err}");
     assert_eq!(puts(&api), 0);
 }
 
 /// Root only (CI runs as root): a real, small file system under `~/.anaconda`.
-#[cfg(unix)]
+#[cfg(target_os = "linux")]
 fn anaconda_tmpfs(home: &Home) -> Option<Tmpfs> {
     if !is_root() {
         eprintln!("skipped: needs root to mount a tmpfs (CI runs as root)");
@@ -233,7 +237,7 @@ fn anaconda_tmpfs(home: &Home) -> Option<Tmpfs> {
     Some(Tmpfs::mount(&home.path().join(".anaconda"), "256k"))
 }
 
-#[cfg(unix)]
+#[cfg(target_os = "linux")]
 #[test]
 fn a_full_disk_is_found_before_the_token_is_issued() {
     let (home, api) = setup();
@@ -250,7 +254,7 @@ fn a_full_disk_is_found_before_the_token_is_issued() {
     assert_eq!(puts(&api), 0);
 }
 
-#[cfg(unix)]
+#[cfg(target_os = "linux")]
 #[test]
 fn an_immutable_keyring_file_is_found_before_the_token_is_issued() {
     let (home, api) = setup();
@@ -271,7 +275,7 @@ fn an_immutable_keyring_file_is_found_before_the_token_is_issued() {
 
 /// The disk fills, or the folder turns read-only, the moment the token is issued: the token
 /// is printed once, and installs from there with `install -`.
-#[cfg(unix)]
+#[cfg(target_os = "linux")]
 #[test]
 fn a_token_that_cannot_be_stored_is_printed_once_and_installs_later() {
     type Break = fn(&Tmpfs);

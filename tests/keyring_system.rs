@@ -9,7 +9,9 @@
 //! are never touched (on Windows, a second user under "Anaconda Cloud" would move the real one).
 
 use std::process::Command;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+#[cfg(target_os = "linux")]
+use std::time::{Duration, Instant};
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use anaconda_token::store::system::SystemStore;
 
@@ -189,10 +191,12 @@ fn python_keyring_reads_ours_and_we_read_theirs() {
 }
 
 /// Set in the child processes of `unavailable_store_fails_fast_with_the_switch_hint`.
+#[cfg(target_os = "linux")]
 const CHILD: &str = "ANACONDA_TOKEN_TEST_UNAVAILABLE_CHILD";
 
 /// Runs in a child process whose environment points at no usable Secret Service (libdbus reads
 /// the process environment, which a test must not change for the other tests).
+#[cfg(target_os = "linux")]
 #[test]
 fn unavailable_child() {
     let Some(case) = std::env::var_os(CHILD) else {
@@ -227,9 +231,6 @@ fn lock_default_collection() {
     collection.lock().expect("lock");
     assert!(collection.is_locked().expect("is_locked"));
 }
-
-#[cfg(not(target_os = "linux"))]
-fn lock_default_collection() {}
 
 #[cfg(target_os = "linux")]
 fn installed(program: &str) -> bool {

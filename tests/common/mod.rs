@@ -30,21 +30,30 @@ impl Home {
         let dir = tempfile::tempdir().expect("temp dir");
         let home = dir.path().to_str().unwrap().to_string();
         let run = tempfile::tempdir().expect("temp dir");
-        Home {
-            env: vec![
-                (
-                    "XDG_RUNTIME_DIR".into(),
-                    run.path().to_str().unwrap().into(),
-                ),
-                ("HOME".into(), home.clone()),
-                ("PATH".into(), "/usr/bin:/bin".into()),
-                ("XDG_CONFIG_HOME".into(), format!("{home}/.config")),
-                ("ANACONDA_TOKEN_TIMEOUT".into(), "5".into()),
-                ("LOCALAPPDATA".into(), format!("{home}/AppData/Local")),
-            ],
-            dir,
-            run,
+        let mut env: Vec<(String, String)> = vec![
+            (
+                "XDG_RUNTIME_DIR".into(),
+                run.path().to_str().unwrap().into(),
+            ),
+            ("HOME".into(), home.clone()),
+            ("PATH".into(), "/usr/bin:/bin".into()),
+            ("XDG_CONFIG_HOME".into(), format!("{home}/.config")),
+            ("ANACONDA_TOKEN_TIMEOUT".into(), "5".into()),
+            ("LOCALAPPDATA".into(), format!("{home}/AppData/Local")),
+        ];
+        if cfg!(windows) {
+            // Where Windows programs (and Python) find the home folder.
+            env.push(("USERPROFILE".into(), home.clone()));
+            env.push(("APPDATA".into(), format!("{home}/AppData/Roaming")));
+            // Without SystemRoot, Winsock cannot load its providers and every connection
+            // fails (WSAEPROVIDERFAILEDINIT): not something a user's environment lacks.
+            for name in ["SYSTEMROOT", "WINDIR"] {
+                if let Ok(value) = std::env::var(name) {
+                    env.push((name.into(), value));
+                }
+            }
         }
+        Home { env, dir, run }
     }
 
     pub fn path(&self) -> &Path {
@@ -394,14 +403,14 @@ pub fn is_root() -> bool {
     unsafe { libc::geteuid() == 0 }
 }
 
-/// A small tmpfs mounted at a folder (root only), unmounted when dropped: a real file system
-/// to fill up or make read-only.
-#[cfg(unix)]
+/// A small tmpfs mounted at a folder (root only, Linux's mount(8)), unmounted when dropped: a
+/// real file system to fill up or make read-only.
+#[cfg(target_os = "linux")]
 pub struct Tmpfs {
     pub path: PathBuf,
 }
 
-#[cfg(unix)]
+#[cfg(target_os = "linux")]
 impl Tmpfs {
     /// Mounts a tmpfs of `size` (as mount(8) takes it: `256k`) at `path` (created).
     pub fn mount(path: &Path, size: &str) -> Tmpfs {
@@ -444,7 +453,7 @@ impl Tmpfs {
     }
 }
 
-#[cfg(unix)]
+#[cfg(target_os = "linux")]
 impl Drop for Tmpfs {
     fn drop(&mut self) {
         let _ = std::process::Command::new("umount")
@@ -488,11 +497,14 @@ pub fn tree(root: &Path) -> Vec<(String, String)> {
         };
         for entry in entries.flatten() {
             let path = entry.path();
+            // With `/` between the parts on every system, so that tests can name them alike.
             let rel = path
                 .strip_prefix(root)
                 .unwrap()
-                .to_string_lossy()
-                .into_owned();
+                .components()
+                .map(|c| c.as_os_str().to_string_lossy())
+                .collect::<Vec<_>>()
+                .join("/");
             let meta = std::fs::symlink_metadata(&path).unwrap();
             let what = if meta.is_dir() {
                 stack.push(path.clone());
