@@ -286,8 +286,11 @@ mod tests {
             }
         }
 
+        /// `rel` is written with `/`; joined part by part, so that the path is spelled as
+        /// the code under test spells it (a backslash between the parts on Windows).
         fn p(&self, rel: &str) -> PathBuf {
-            self.dir.path().join(rel)
+            rel.split('/')
+                .fold(self.dir.path().to_path_buf(), |p, c| p.join(c))
         }
 
         fn write(&self, rel: &str, text: &str) -> PathBuf {

@@ -14,11 +14,21 @@ pub struct Env {
     vars: HashMap<String, String>,
 }
 
+/// A variable's name as the map keeps it. Windows names are case-insensitive (`Path` is
+/// `PATH`) and Python's `os.environ` upper-cases them there; elsewhere case counts.
+fn key(name: &str) -> String {
+    if cfg!(windows) {
+        name.to_ascii_uppercase()
+    } else {
+        name.to_string()
+    }
+}
+
 impl Env {
     pub fn from_process() -> Self {
         Env {
             vars: std::env::vars_os()
-                .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
+                .filter_map(|(k, v)| Some((key(k.to_str()?), v.into_string().ok()?)))
                 .collect(),
         }
     }
@@ -27,7 +37,7 @@ impl Env {
         Env {
             vars: pairs
                 .into_iter()
-                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .map(|(k, v)| (key(k), v.to_string()))
                 .collect(),
         }
     }
@@ -40,7 +50,7 @@ impl Env {
     /// A variable's value; an empty value counts as unset.
     pub fn get(&self, name: &str) -> Option<&str> {
         self.vars
-            .get(name)
+            .get(&key(name))
             .map(String::as_str)
             .filter(|v| !v.is_empty())
     }
@@ -66,5 +76,17 @@ impl Env {
             .filter(|(k, v)| k.eq_ignore_ascii_case(&wanted) && !v.is_empty())
             .min_by(|a, b| a.0.cmp(b.0))
             .map(|(k, v)| (k.as_str(), v.as_str()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_case_insensitive_on_windows_only() {
+        let env = Env::from_pairs([("Path", "C:/bin")]);
+        assert_eq!(env.get("PATH"), cfg!(windows).then_some("C:/bin"));
+        assert_eq!(env.get("Path"), Some("C:/bin"));
     }
 }

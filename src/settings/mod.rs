@@ -15,7 +15,8 @@ use crate::secret::Secret;
 pub use env::Env;
 use sources::Sources;
 pub use values::{
-    SslVerify, expand_path, is_loopback, normalize_domain, normalize_repo_url, same_domain,
+    SslVerify, expand_path, home_dir, is_loopback, normalize_domain, normalize_repo_url,
+    same_domain,
 };
 
 pub const DEFAULT_DOMAIN: &str = "anaconda.com";
@@ -97,11 +98,13 @@ pub struct Overrides {
 
 impl Settings {
     pub fn resolve(env: &Env, overrides: &Overrides) -> Result<Settings> {
-        let home = env
-            .get("HOME")
-            .map(PathBuf::from)
-            .or_else(dirs::home_dir)
-            .ok_or_else(|| Error::msg("Cannot find your home folder: set HOME."))?;
+        let home = home_dir(env).ok_or_else(|| {
+            Error::msg(if cfg!(windows) {
+                "Cannot find your home folder: set USERPROFILE."
+            } else {
+                "Cannot find your home folder: set HOME."
+            })
+        })?;
         let config_path = env
             .get("ANACONDA_CONFIG_TOML")
             .map(|p| expand_path(env, p))
@@ -485,6 +488,8 @@ mod tests {
         assert_eq!(s.timeout, Duration::from_millis(2500));
     }
 
+    /// Windows has one spelling of each name (see `env::key`).
+    #[cfg(not(windows))]
     #[test]
     fn upper_case_variable_wins_over_other_spellings() {
         let s = resolve(&[

@@ -100,6 +100,18 @@ pub fn normalize_repo_url(url: &str) -> std::result::Result<String, String> {
     Ok(url)
 }
 
+/// The user's home folder, where Python's `Path.home()` finds it: `HOME` on Unix; on Windows
+/// `USERPROFILE` (Python ignores `HOME` there, which Git Bash and MSYS2 set), then `HOME`,
+/// then the profile folder Windows knows.
+pub fn home_dir(env: &Env) -> Option<PathBuf> {
+    let from_env = if cfg!(windows) {
+        env.get("USERPROFILE").or_else(|| env.get("HOME"))
+    } else {
+        env.get("HOME")
+    };
+    from_env.map(PathBuf::from).or_else(dirs::home_dir)
+}
+
 /// Expands `~` and `$VAR` / `${VAR}` in a configured path, as the Python tool does.
 pub fn expand_path(env: &Env, value: &str) -> PathBuf {
     let mut out = String::new();
@@ -134,10 +146,13 @@ pub fn expand_path(env: &Env, value: &str) -> PathBuf {
             }
         }
     }
-    if (out == "~" || out.starts_with("~/"))
-        && let Some(home) = env.get("HOME").map(PathBuf::from).or_else(dirs::home_dir)
+    // Windows takes either slash after the `~`, as Python's `expanduser` does there.
+    let separators: &[char] = if cfg!(windows) { &['/', '\\'] } else { &['/'] };
+    if let Some(rest) = out.strip_prefix('~')
+        && (rest.is_empty() || rest.starts_with(separators))
+        && let Some(home) = home_dir(env)
     {
-        return home.join(out.trim_start_matches('~').trim_start_matches('/'));
+        return home.join(rest.trim_start_matches(separators));
     }
     PathBuf::from(out)
 }
