@@ -35,6 +35,31 @@ pub const MAX_FILE_SIZE: u64 = 10 * 1024 * 1024;
 /// process, and waiting on would hang.
 const LOCK_WAIT: Duration = Duration::from_secs(10);
 
+/// How long a rename over, or a removal of, a file another process has open is retried. Windows
+/// refuses both while the file is open without delete sharing (conda and the Python tool reading
+/// it, an indexer, a virus scanner), which lasts a moment; Unix never refuses them.
+const IN_USE_WAIT: Duration = Duration::from_secs(2);
+
+/// Whether `e` is Windows saying that another process has the file open: ERROR_ACCESS_DENIED,
+/// ERROR_SHARING_VIOLATION, ERROR_LOCK_VIOLATION. (A file denied for good is retried for
+/// [`IN_USE_WAIT`] too, then reported with the same error.)
+fn in_use(e: &io::Error) -> bool {
+    cfg!(windows) && matches!(e.raw_os_error(), Some(5 | 32 | 33))
+}
+
+/// Runs `op` until it succeeds, fails otherwise than with [`in_use`], or [`IN_USE_WAIT`] ends.
+fn retry_in_use<T>(mut op: impl FnMut() -> io::Result<T>) -> io::Result<T> {
+    let deadline = Instant::now() + IN_USE_WAIT;
+    loop {
+        match op() {
+            Err(e) if in_use(&e) && Instant::now() < deadline => {
+                std::thread::sleep(Duration::from_millis(10));
+            }
+            result => return result,
+        }
+    }
+}
+
 /// The folder our lock files live in, and the locks this process holds in it.
 ///
 /// Locks are re-entrant within one `Locks` (and its clones): a command can take the keyring's
@@ -202,7 +227,7 @@ impl Locks {
         if !remove(&content) {
             return Ok(false);
         }
-        match fs::remove_file(path) {
+        match retry_in_use(|| fs::remove_file(path)) {
             Ok(()) => Ok(true),
             Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(false),
             Err(e) => Err(context("remove", path)(e)),
@@ -528,7 +553,14 @@ fn replace(path: &Path, contents: &[u8], bits: u32, owner: Option<(u32, u32)>) -
     }
     #[cfg(not(unix))]
     let _ = owner;
-    temp.persist(path).map_err(|e| e.error)?;
+    let mut temp = Some(temp);
+    retry_in_use(|| {
+        let file = temp.take().expect("put back after each failed try");
+        file.persist(path).map(drop).map_err(|e| {
+            temp = Some(e.file);
+            e.error
+        })
+    })?;
     sync_dir(&dir);
     Ok(())
 }
