@@ -17,13 +17,22 @@ use anaconda_token::store::system::SystemStore;
 
 const SERVICE: &str = "anaconda-token test";
 
-fn open() -> Option<SystemStore> {
+/// Held by each test that uses the store. On Windows the credential of a service is shared by its
+/// users (the target is the service name, see `python_winvault`), so two tests changing users of
+/// `SERVICE` at once would move each other's credentials mid-way.
+static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+/// The store, and the turn to use it (keep it until the test ends).
+fn open() -> Option<(SystemStore, std::sync::MutexGuard<'static, ()>)> {
+    let turn = ONE_AT_A_TIME
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     let reason =
         if cfg!(target_os = "linux") && std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_none() {
             "DBUS_SESSION_BUS_ADDRESS is not set".to_string()
         } else {
             match SystemStore::open() {
-                Ok(store) => return Some(store),
+                Ok(store) => return Some((store, turn)),
                 Err(e) => format!("{e} {}", e.hint().unwrap_or_default()),
             }
         };
@@ -59,7 +68,9 @@ impl Drop for TestUser<'_> {
 
 #[test]
 fn set_get_delete_round_trip() {
-    let Some(store) = open() else { return };
+    let Some((store, _turn)) = open() else {
+        return;
+    };
     let user = TestUser::new(&store, "round-trip");
     let user = user.name.as_str();
     assert_eq!(store.get(SERVICE, user).unwrap(), None);
@@ -67,10 +78,23 @@ fn set_get_delete_round_trip() {
 
     store.set(SERVICE, user, "first").unwrap();
     assert_eq!(store.get(SERVICE, user).unwrap().as_deref(), Some("first"));
-    // A second set replaces the value, it does not add a second item.
-    let long = format!("eyJ{}=", "x".repeat(4000));
+    // A second set replaces the value, it does not add a second item. The Credential Manager
+    // holds at most 2560 bytes of secret, 1280 characters of UTF-16; the other stores more.
+    let long = format!(
+        "eyJ{}=",
+        "x".repeat(if cfg!(windows) { 1200 } else { 4000 })
+    );
     store.set(SERVICE, user, &long).unwrap();
-    assert_eq!(store.get(SERVICE, user).unwrap(), Some(long));
+    assert_eq!(store.get(SERVICE, user).unwrap(), Some(long.clone()));
+    if cfg!(windows) {
+        // Too long for it: an error that says how to use the keyring file, and the value kept.
+        let err = store.set(SERVICE, user, &"x".repeat(1281)).unwrap_err();
+        assert!(
+            err.hint().unwrap_or_default().contains("anaconda-keyring"),
+            "{err}"
+        );
+        assert_eq!(store.get(SERVICE, user).unwrap(), Some(long));
+    }
 
     assert!(store.delete(SERVICE, user).unwrap());
     assert_eq!(store.get(SERVICE, user).unwrap(), None);
@@ -81,7 +105,9 @@ fn set_get_delete_round_trip() {
 /// Two users of one service (on Windows, one of them lives under the compound target).
 #[test]
 fn users_of_one_service_are_kept_apart() {
-    let Some(store) = open() else { return };
+    let Some((store, _turn)) = open() else {
+        return;
+    };
     let one = TestUser::new(&store, "one");
     let two = TestUser::new(&store, "two");
     store.set(SERVICE, &one.name, "1").unwrap();
@@ -154,7 +180,9 @@ fn python() -> Option<String> {
 
 #[test]
 fn python_keyring_reads_ours_and_we_read_theirs() {
-    let Some(store) = open() else { return };
+    let Some((store, _turn)) = open() else {
+        return;
+    };
     let Some(python) = python() else { return };
 
     // Theirs, read, replaced and deleted by us; the replacement is seen by them.
