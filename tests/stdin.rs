@@ -1,7 +1,6 @@
 //! Standard input never makes a command wait for ever or loop: a line is at most 4 KiB, a pipe
 //! that stays silent is an error after the stdin timeout, three answers that are neither yes nor
 //! no end the question, and each error names the flag that answers it.
-#![cfg(unix)]
 
 mod common;
 
@@ -111,6 +110,9 @@ fn a_token_awaited_on_a_silent_pipe_times_out_and_says_how_to_give_it() {
     assert!(err.contains("anaconda token install - --org ORG"), "{err}");
 }
 
+/// Linux only: the limit is read from `/proc/PID/limits` (macOS has no `/proc`, Windows no core
+/// limit).
+#[cfg(target_os = "linux")]
 #[test]
 fn core_dumps_are_off_while_secrets_are_in_memory() {
     let mut home = Home::new();
