@@ -14,9 +14,10 @@ use common::*;
 
 const NOBODY: u32 = 65534;
 
-/// Who to run the binary as: ourselves, and `nobody` when we are root.
+/// Who to run the binary as: ourselves, and `nobody` when we are root on Linux (setpriv(1) and
+/// uid 65534 are Linux's).
 fn users() -> Vec<Option<u32>> {
-    if is_root() {
+    if cfg!(target_os = "linux") && is_root() {
         vec![None, Some(NOBODY)]
     } else {
         vec![None]

@@ -488,6 +488,43 @@ mod tests {
         assert_eq!(s.timeout, Duration::from_millis(2500));
     }
 
+    /// Where conda's token files and our locks are on the system the test runs on, as conda
+    /// (platformdirs' `user_config_dir`) finds the former: the GitHub workflow runs this on
+    /// macOS and Windows too.
+    #[test]
+    fn token_and_lock_folders_are_the_platforms_own() {
+        let home = Path::new("/h");
+        let at = |pairs: &[(&str, &str)]| {
+            let env = Env::from_pairs(pairs.iter().copied());
+            (binstar_dirs(&env, home), lock_dir(&env, home))
+        };
+        let ((dir, legacy), locks) = at(&[]);
+        if cfg!(windows) {
+            let local = home.join("AppData").join("Local");
+            assert_eq!(dir, local.join("ContinuumIO").join("binstar"));
+            assert_eq!(locks, local.join("anaconda-token"));
+        } else if cfg!(target_os = "macos") {
+            let library = home.join("Library");
+            assert_eq!(dir, library.join("Application Support").join("binstar"));
+            assert_eq!(locks, library.join("Caches").join("anaconda-token"));
+        } else {
+            assert_eq!(dir, home.join(".config").join("binstar"));
+            assert_eq!(locks, home.join(".cache").join("anaconda-token"));
+        }
+        let linux_legacy = home.join(".local").join("share").join("binstar");
+        assert_eq!(legacy, cfg!(target_os = "linux").then_some(linux_legacy));
+
+        // XDG_CONFIG_HOME counts on macOS too (platformdirs reads it there), not on Windows.
+        let ((dir, _), _) = at(&[("XDG_CONFIG_HOME", "/x"), ("LOCALAPPDATA", "/l")]);
+        if cfg!(windows) {
+            assert_eq!(dir, Path::new("/l").join("ContinuumIO").join("binstar"));
+        } else {
+            assert_eq!(dir, Path::new("/x").join("binstar"));
+        }
+        let ((dir, legacy), _) = at(&[("BINSTAR_CONFIG_DIR", "/b"), ("XDG_CONFIG_HOME", "/x")]);
+        assert_eq!((dir, legacy), (Path::new("/b").join("data"), None));
+    }
+
     /// Windows has one spelling of each name (see `env::key`).
     #[cfg(not(windows))]
     #[test]
