@@ -15,15 +15,14 @@ use crate::conda::condarc::Condarc;
 use crate::conda::{cache, token_files};
 use crate::context::Context;
 use crate::error::{Error, Result};
-use crate::fs::Lock;
 use crate::secret::Secret;
-use crate::store::RepoToken;
+use crate::store::{Guard, RepoToken};
 
 /// A token the server issued, with the keyring lock taken before it was asked for.
 pub struct Issued {
     pub token: Secret,
     pub expires_at: Option<DateTime<Utc>>,
-    _lock: Lock,
+    _lock: Guard,
 }
 
 /// How an install ended, for the last lines (`finish`).

@@ -10,6 +10,28 @@ use crate::conda::token_files;
 use crate::context::Context;
 use crate::error::{Error, Result};
 use crate::secret::{Secret, redact};
+use crate::store;
+
+/// Where a token is, as `--json` prints it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+enum Source {
+    /// The keyring entry, in one of the stores.
+    Keyring,
+    /// The keyring entry `ANACONDA_AUTH_KEYRING` gives.
+    Environment,
+    /// One of conda's token files.
+    CondaTokenFile,
+}
+
+impl From<store::Source> for Source {
+    fn from(source: store::Source) -> Self {
+        match source {
+            store::Source::Keyring => Source::Keyring,
+            store::Source::Environment => Source::Environment,
+        }
+    }
+}
 
 /// One row, as `--json` prints it.
 #[derive(Debug, Serialize)]
@@ -18,7 +40,7 @@ struct Row {
     channel_url: String,
     token: String,
     expires_at: Option<String>,
-    source: &'static str,
+    source: Source,
     storage: String,
     /// With `--check`: `valid`, `rejected (HTTP 403)` or `unreachable (<reason>)`.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -108,7 +130,7 @@ fn collect(ctx: &Context) -> Result<Vec<Row>> {
                     .as_deref()
                     .and_then(parse_expiry)
                     .map(|dt| dt.to_rfc3339()),
-                source: entry.source,
+                source: entry.source.into(),
                 storage: entry.storage.clone(),
                 status: None,
                 repo_url: ctx.settings.repo_url.clone(),
@@ -123,7 +145,7 @@ fn collect(ctx: &Context) -> Result<Vec<Row>> {
             channel_url: redact(&file.url),
             token: file.token.expose().to_string(),
             expires_at: None,
-            source: "conda-token-file",
+            source: Source::CondaTokenFile,
             storage: file.path.display().to_string(),
         });
     }
@@ -171,13 +193,13 @@ fn render(rows: &[Row], with_status: bool, width: Option<usize>) -> Vec<String> 
     };
     let mut stores: Vec<&str> = rows
         .iter()
-        .filter(|r| r.source != "conda-token-file")
+        .filter(|r| r.source != Source::CondaTokenFile)
         .map(|r| r.storage.as_str())
         .collect();
     stores.dedup();
     let mut folders: Vec<&str> = rows
         .iter()
-        .filter(|r| r.source == "conda-token-file")
+        .filter(|r| r.source == Source::CondaTokenFile)
         .filter_map(|r| std::path::Path::new(&r.storage).parent()?.to_str())
         .collect();
     folders.dedup();
@@ -244,7 +266,7 @@ fn fields(rows: &[Row], with_status: bool, width: Option<usize>) -> Vec<String> 
         let cells = cells(row);
         let heading = match (&row.org_name, row.source) {
             (Some(_), _) => cells[0].clone(),
-            (None, "conda-token-file") => "conda token file".to_string(),
+            (None, Source::CondaTokenFile) => "conda token file".to_string(),
             (None, _) => "(no organization)".to_string(),
         };
         lines.push(String::new());
@@ -298,7 +320,7 @@ fn wrap_words(line: &str, width: usize, indent: &str) -> Vec<String> {
 mod tests {
     use super::*;
 
-    fn row(org: Option<&str>, token: &str, source: &'static str, storage: &str) -> Row {
+    fn row(org: Option<&str>, token: &str, source: Source, storage: &str) -> Row {
         Row {
             org_name: org.map(str::to_string),
             channel_url: format!("https://repo.anaconda.cloud/repo/{}/*", org.unwrap_or("x")),
@@ -318,16 +340,26 @@ mod tests {
             row(
                 Some("acme"),
                 LONG_TOKEN,
-                "keyring",
+                Source::Keyring,
                 "/home/someone/.anaconda/keyring (plain text file, mode 0600)",
             ),
             row(
                 None,
                 "tf-2",
-                "conda-token-file",
+                Source::CondaTokenFile,
                 "/home/someone/.config/binstar/https%3A%2F%2Frepo.token",
             ),
         ]
+    }
+
+    #[test]
+    fn sources_are_named_in_json_as_before() {
+        let names = [Source::Keyring, Source::Environment, Source::CondaTokenFile]
+            .map(|s| serde_json::to_string(&s).unwrap());
+        assert_eq!(
+            names,
+            [r#""keyring""#, r#""environment""#, r#""conda-token-file""#]
+        );
     }
 
     #[test]

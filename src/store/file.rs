@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 use serde_json::{Map, Value};
 
+use super::{Backend, Guard, SERVICE, StoreResult};
 use crate::error::{Error, Result};
 use crate::fs::{self, Locks, Mode};
 
@@ -32,86 +33,22 @@ impl FileStore {
         &self.path
     }
 
-    pub fn locks(&self) -> &Locks {
-        &self.locks
-    }
-
-    pub fn get(&self, service: &str, user: &str) -> Result<Option<String>> {
+    fn read(&self) -> Result<Map<String, Value>> {
         let bytes = fs::read_optional(&self.path).map_err(Error::io("read", &self.path))?;
-        let data = parse(&self.path, bytes.as_deref())?;
-        Ok(secret_of(&data, service, user))
+        parse(&self.path, bytes.as_deref())
     }
 
-    /// The entry of `user`, else of a user name that differs only in case (user names are
-    /// domains, and host names are case-insensitive): the name found and its secret.
-    pub fn find(&self, service: &str, user: &str) -> Result<Option<(String, String)>> {
-        let bytes = fs::read_optional(&self.path).map_err(Error::io("read", &self.path))?;
-        let data = parse(&self.path, bytes.as_deref())?;
-        if let Some(secret) = secret_of(&data, service, user) {
-            return Ok(Some((user.to_string(), secret)));
-        }
-        let Some(users) = data.get(service).and_then(Value::as_object) else {
-            return Ok(None);
-        };
-        Ok(users.iter().find_map(|(name, secret)| {
-            let secret = secret.as_str()?;
-            name.eq_ignore_ascii_case(user)
-                .then(|| (name.clone(), secret.to_string()))
-        }))
-    }
-
-    /// Read-modify-write of one entry under the file's lock. `change` gets the current secret
-    /// and returns the new one (`None` deletes the entry) or `Unchanged`.
-    pub fn update<T>(
-        &self,
-        service: &str,
-        user: &str,
-        change: impl FnOnce(Option<&str>) -> Result<(Change, T)>,
-    ) -> Result<T> {
-        self.update_all(|data| {
-            let current = secret_of(data, service, user);
-            let (change, result) = change(current.as_deref())?;
-            let changed = !matches!(change, Change::Unchanged);
-            apply(data, &self.path, service, user, change)?;
-            Ok((changed, result))
-        })
-    }
-
-    /// Moves the secret of `from` to `to` (after `rewrite`), both under `service`, in one
-    /// locked write: the legacy-domain migration. Returns whether there was one to move.
-    pub fn rename(
-        &self,
-        service: &str,
-        from: &str,
-        to: &str,
-        rewrite: &dyn Fn(&str) -> Result<String>,
-    ) -> Result<bool> {
-        self.update_all(|data| {
-            let Some(old) = secret_of(data, service, from) else {
-                return Ok((false, false));
-            };
-            // Another process may have written the target since the caller looked: keep it.
-            if secret_of(data, service, to).is_some() {
-                return Ok((false, false));
-            }
-            let new = rewrite(&old)?;
-            apply(data, &self.path, service, to, Change::Set(new))?;
-            apply(data, &self.path, service, from, Change::Delete)?;
-            Ok((true, true))
-        })
-    }
-
-    /// Read-modify-write of the whole file under its lock; `change` says whether it changed.
-    fn update_all<T>(
-        &self,
-        change: impl FnOnce(&mut Map<String, Value>) -> Result<(bool, T)>,
-    ) -> Result<T> {
+    /// Changes entries of `service` in one write under the file's lock; writes nothing when
+    /// no entry changes. Whether one did.
+    fn change(&self, service: &str, changes: &[(&str, Change)]) -> Result<bool> {
         let path = &self.path;
         self.locks.update(path, Mode::Secret, |bytes| {
             let mut data = parse(path, bytes)?;
-            let (changed, result) = change(&mut data)?;
-            let new = changed.then(|| to_python_json(&data));
-            Ok((new, result))
+            let mut changed = false;
+            for (user, change) in changes {
+                changed |= apply(&mut data, path, service, user, change)?;
+            }
+            Ok((changed.then(|| to_python_json(&data)), changed))
         })
     }
 
@@ -132,19 +69,84 @@ impl FileStore {
     }
 }
 
+impl Backend for FileStore {
+    fn get(&self, user: &str) -> StoreResult<Option<String>> {
+        Ok(secret_of(&self.read()?, SERVICE, user))
+    }
+
+    /// The entry of `user`, else of a user name that differs only in case (user names are
+    /// domains, and host names are case-insensitive): the name found and its secret.
+    fn find(&self, user: &str) -> StoreResult<Option<(String, String)>> {
+        let data = self.read()?;
+        if let Some(secret) = secret_of(&data, SERVICE, user) {
+            return Ok(Some((user.to_string(), secret)));
+        }
+        let Some(users) = data.get(SERVICE).and_then(Value::as_object) else {
+            return Ok(None);
+        };
+        Ok(users.iter().find_map(|(name, secret)| {
+            let secret = secret.as_str()?;
+            name.eq_ignore_ascii_case(user)
+                .then(|| (name.clone(), secret.to_string()))
+        }))
+    }
+
+    fn set(&self, user: &str, secret: &str) -> StoreResult<()> {
+        self.change(SERVICE, &[(user, Change::Set(secret))])?;
+        Ok(())
+    }
+
+    fn delete(&self, user: &str) -> StoreResult<bool> {
+        Ok(self.change(SERVICE, &[(user, Change::Delete)])?)
+    }
+
+    /// One write: a crash cannot leave the entry under both names.
+    fn move_entry(&self, from: &str, to: &str, secret: &str) -> StoreResult<()> {
+        self.change(
+            SERVICE,
+            &[(to, Change::Set(secret)), (from, Change::Delete)],
+        )?;
+        Ok(())
+    }
+
+    fn describe(&self) -> String {
+        FileStore::describe(self)
+    }
+
+    fn name(&self) -> String {
+        "the keyring file".into()
+    }
+
+    fn lock(&self) -> StoreResult<Guard> {
+        lock_file(&self.locks, &self.path)
+    }
+
+    fn check_writable(&self) -> StoreResult<()> {
+        Ok(self.locks.check_writable(&self.path).map_err(Error::from)?)
+    }
+}
+
 fn secret_of(data: &Map<String, Value>, service: &str, user: &str) -> Option<String> {
     data.get(service)?.get(user)?.as_str().map(str::to_string)
 }
 
+/// The lock of the keyring file (also the OS keyring's, which has none of its own).
+pub(super) fn lock_file(locks: &Locks, path: &Path) -> StoreResult<Guard> {
+    let lock = locks
+        .lock(path)
+        .map_err(|e| Error::from(fs::context("lock", path)(e)))?;
+    Ok(lock.into())
+}
+
+/// Applies one change to the file's data; whether it changed anything.
 fn apply(
     data: &mut Map<String, Value>,
     path: &Path,
     service: &str,
     user: &str,
-    change: Change,
-) -> Result<()> {
+    change: &Change,
+) -> Result<bool> {
     match change {
-        Change::Unchanged => {}
         Change::Set(secret) => {
             let users = data
                 .entry(service)
@@ -152,21 +154,20 @@ fn apply(
             let Some(users) = users.as_object_mut() else {
                 return Err(not_a_store(path, &format!("{service:?} is not an object")));
             };
-            users.insert(user.to_string(), Value::String(secret));
+            users.insert(user.to_string(), Value::String(secret.to_string()));
+            Ok(true)
         }
-        Change::Delete => {
-            if let Some(users) = data.get_mut(service).and_then(Value::as_object_mut) {
-                users.shift_remove(user);
-            }
-        }
+        Change::Delete => Ok(data
+            .get_mut(service)
+            .and_then(Value::as_object_mut)
+            .and_then(|users| users.shift_remove(user))
+            .is_some()),
     }
-    Ok(())
 }
 
-/// What an update does to the entry.
-pub enum Change {
-    Unchanged,
-    Set(String),
+/// What a write does to one entry.
+enum Change<'a> {
+    Set(&'a str),
     Delete,
 }
 
@@ -275,76 +276,67 @@ mod tests {
         );
     }
 
-    #[test]
-    fn set_keeps_other_services_users_and_order() {
-        let dir = tempfile::tempdir().unwrap();
+    /// A store in a temp dir whose keyring file holds `content`.
+    fn store_with(dir: &tempfile::TempDir, content: &str) -> FileStore {
         let path = dir.path().join("keyring");
-        std::fs::write(
-            &path,
-            r#"{"zzz": {"a": "1"}, "Anaconda Cloud": {"other.example": "x", "anaconda.com": "old"}}"#,
-        )
-        .unwrap();
-        let store = FileStore::new(&path, test_locks(&dir));
-        store
-            .update("Anaconda Cloud", "anaconda.com", |old| {
-                assert_eq!(old, Some("old"));
-                Ok((Change::Set("new".into()), ()))
-            })
-            .unwrap();
-        assert_eq!(
-            std::fs::read_to_string(&path).unwrap(),
-            r#"{"zzz": {"a": "1"}, "Anaconda Cloud": {"other.example": "x", "anaconda.com": "new"}}"#
-        );
-        store
-            .update("Anaconda Cloud", "anaconda.com", |_| {
-                Ok((Change::Delete, ()))
-            })
-            .unwrap();
-        assert_eq!(
-            std::fs::read_to_string(&path).unwrap(),
-            r#"{"zzz": {"a": "1"}, "Anaconda Cloud": {"other.example": "x"}}"#
-        );
-        assert_eq!(store.get("Anaconda Cloud", "anaconda.com").unwrap(), None);
-        assert_eq!(store.get("zzz", "a").unwrap().as_deref(), Some("1"));
+        std::fs::write(&path, content).unwrap();
+        FileStore::new(&path, test_locks(dir))
+    }
+
+    fn content(store: &FileStore) -> String {
+        std::fs::read_to_string(store.path()).unwrap()
     }
 
     #[test]
-    fn rename_moves_an_entry_in_one_write() {
+    fn set_keeps_other_services_users_and_order() {
         let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("keyring");
-        std::fs::write(&path, r#"{"S": {"old": "a", "other": "b"}}"#).unwrap();
-        let store = FileStore::new(&path, test_locks(&dir));
-        let moved = store
-            .rename("S", "old", "new", &|s| Ok(format!("{s}!")))
-            .unwrap();
-        assert!(moved);
-        assert_eq!(
-            std::fs::read_to_string(&path).unwrap(),
-            r#"{"S": {"other": "b", "new": "a!"}}"#
+        let store = store_with(
+            &dir,
+            r#"{"zzz": {"a": "1"}, "Anaconda Cloud": {"other.example": "x", "anaconda.com": "old"}}"#,
         );
-        assert!(!store.rename("S", "old", "new", &|s| Ok(s.into())).unwrap());
+        assert_eq!(store.get("anaconda.com").unwrap().as_deref(), Some("old"));
+        store.set("anaconda.com", "new").unwrap();
+        assert_eq!(
+            content(&store),
+            r#"{"zzz": {"a": "1"}, "Anaconda Cloud": {"other.example": "x", "anaconda.com": "new"}}"#
+        );
+        assert!(store.delete("anaconda.com").unwrap());
+        assert_eq!(
+            content(&store),
+            r#"{"zzz": {"a": "1"}, "Anaconda Cloud": {"other.example": "x"}}"#
+        );
+        assert_eq!(store.get("anaconda.com").unwrap(), None);
+        assert!(!store.delete("anaconda.com").unwrap());
+    }
+
+    #[test]
+    fn move_entry_is_one_write() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = store_with(&dir, r#"{"Anaconda Cloud": {"old": "a", "other": "b"}}"#);
+        store.move_entry("old", "new", "a!").unwrap();
+        assert_eq!(
+            content(&store),
+            r#"{"Anaconda Cloud": {"other": "b", "new": "a!"}}"#
+        );
     }
 
     #[test]
     fn find_matches_the_user_name_in_any_case_the_exact_one_first() {
         let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("keyring");
-        std::fs::write(&path, r#"{"S": {"anaconda.com": "a"}}"#).unwrap();
-        let store = FileStore::new(&path, test_locks(&dir));
+        let store = store_with(&dir, r#"{"Anaconda Cloud": {"anaconda.com": "a"}}"#);
         assert_eq!(
-            store.find("S", "Anaconda.COM").unwrap(),
+            store.find("Anaconda.COM").unwrap(),
             Some(("anaconda.com".into(), "a".into()))
         );
-        std::fs::write(
-            &path,
-            r#"{"S": {"anaconda.com": "a", "Anaconda.com": "b"}}"#,
-        )
-        .unwrap();
+        let store = store_with(
+            &dir,
+            r#"{"Anaconda Cloud": {"anaconda.com": "a", "Anaconda.com": "b"}}"#,
+        );
         assert_eq!(
-            store.find("S", "Anaconda.com").unwrap(),
+            store.find("Anaconda.com").unwrap(),
             Some(("Anaconda.com".into(), "b".into()))
         );
-        assert_eq!(store.find("S", "anaconda.cloud").unwrap(), None);
+        assert_eq!(store.find("anaconda.cloud").unwrap(), None);
     }
 
     #[test]
@@ -352,9 +344,9 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("keyring");
         let store = FileStore::new(&path, test_locks(&dir));
-        assert_eq!(store.get("s", "u").unwrap(), None);
+        assert_eq!(store.get("u").unwrap(), None);
         std::fs::write(&path, "").unwrap();
-        assert_eq!(store.get("s", "u").unwrap(), None);
+        assert_eq!(store.get("u").unwrap(), None);
     }
 
     #[test]
@@ -364,11 +356,7 @@ mod tests {
         for content in ["{not json", "[1, 2]", r#"{"Anaconda Cloud": "flat"}"#] {
             std::fs::write(&path, content).unwrap();
             let store = FileStore::new(&path, test_locks(&dir));
-            let err = store
-                .update("Anaconda Cloud", "anaconda.com", |_| {
-                    Ok((Change::Set("x".into()), ()))
-                })
-                .unwrap_err();
+            let err = Error::from(store.set("anaconda.com", "x").unwrap_err());
             assert!(err.to_string().contains("keyring"), "{err}");
             assert_eq!(std::fs::read_to_string(&path).unwrap(), content);
         }

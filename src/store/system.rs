@@ -15,18 +15,40 @@
 //! Every call runs on a worker thread and is given up after a timeout: a D-Bus peer that never
 //! answers, or an unlock prompt nobody sees, must not hang the command.
 
+use std::cell::OnceCell;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, mpsc};
 use std::time::Duration;
 
 use keyring_core::{CredentialStore, Error as KeyringError};
 
+use super::{Backend, Guard, SERVICE, StoreError, StoreResult};
 use crate::error::{Error, Result};
+use crate::fs::Locks;
 
 /// How to get away from the OS keyring; part of every error of this module.
 const SWITCH_HINT: &str = "To keep tokens in a file instead, set preferred_token_storage = \
      \"anaconda-keyring\" under [plugin.auth] in ~/.anaconda/config.toml, or set \
      ANACONDA_AUTH_PREFERRED_TOKEN_STORAGE=anaconda-keyring.";
+
+/// How long the OS keyring is waited for.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Timeouts {
+    /// Connecting (`ANACONDA_TOKEN_KEYRING_TIMEOUT`).
+    pub open: Duration,
+    /// Each read or write once connected.
+    pub call: Duration,
+}
+
+impl Default for Timeouts {
+    fn default() -> Self {
+        Timeouts {
+            open: OPEN_TIMEOUT,
+            call: CALL_TIMEOUT,
+        }
+    }
+}
 
 /// Connecting needs no user interaction on any platform, so it must be quick.
 /// (Under the 2 seconds the contract allows for failing, with room for starting the process.)
@@ -45,22 +67,29 @@ const CALL_TIMEOUT: Duration = Duration::from_secs(10);
 #[derive(Debug, Clone)]
 pub struct SystemStore {
     store: Arc<CredentialStore>,
+    call_timeout: Duration,
     /// Set once a call timed out: its worker may still hold the store's connection, so later calls
     /// would only wait again.
     stalled: Arc<AtomicBool>,
 }
 
 impl SystemStore {
-    /// Connects to the platform store. Fails within about two seconds when it is not available
+    /// Connects to the platform store, waiting the default times.
+    pub fn open() -> Result<SystemStore> {
+        SystemStore::open_within(Timeouts::default())
+    }
+
+    /// Connects to the platform store. Fails within `timeouts.open` when it is not available
     /// (no D-Bus session bus, no Secret Service provider, no default collection, a locked one
     /// that would need an unlock prompt), saying what is missing and how to use the file store.
-    pub fn open() -> Result<SystemStore> {
-        let store = match with_timeout(OPEN_TIMEOUT, platform::open) {
+    pub fn open_within(timeouts: Timeouts) -> Result<SystemStore> {
+        let store = match with_timeout(timeouts.open, platform::open) {
             Ok(result) => result?,
-            Err(waited) => return Err(waited.error("connect to", OPEN_TIMEOUT)),
+            Err(waited) => return Err(waited.error("connect to", timeouts.open)),
         };
         Ok(SystemStore {
             store,
+            call_timeout: timeouts.call,
             stalled: Arc::new(AtomicBool::new(false)),
         })
     }
@@ -95,20 +124,93 @@ impl SystemStore {
         work: impl FnOnce(&Arc<CredentialStore>, &str, &str) -> keyring_core::Result<T> + Send + 'static,
     ) -> Result<T> {
         let what = format!("{action} the entry for {user} in");
+        let limit = self.call_timeout;
         if self.stalled.load(Ordering::Relaxed) {
-            return Err(Waited::TimedOut.error(&what, CALL_TIMEOUT));
+            return Err(Waited::TimedOut.error(&what, limit));
         }
         let store = Arc::clone(&self.store);
         let (service, user) = (service.to_string(), user.to_string());
-        match with_timeout(CALL_TIMEOUT, move || work(&store, &service, &user)) {
+        match with_timeout(limit, move || work(&store, &service, &user)) {
             Ok(result) => result.map_err(|e| keyring_error(&what, e)),
             Err(waited) => {
                 if waited == Waited::TimedOut {
                     self.stalled.store(true, Ordering::Relaxed);
                 }
-                Err(waited.error(&what, CALL_TIMEOUT))
+                Err(waited.error(&what, limit))
             }
         }
+    }
+}
+
+/// The OS keyring in the chain, opened on first use: a command that never touches the entry
+/// never waits on D-Bus. A failed open is remembered, so an unreachable keyring costs one
+/// timeout per run, and makes every use of it [`StoreError::Unreachable`].
+pub struct SystemBackend {
+    store: OnceCell<std::result::Result<SystemStore, (String, String)>>,
+    timeouts: Timeouts,
+    /// The keyring file, whose lock is held for our read-modify-writes of the OS keyring too: it
+    /// has no lock of its own, and two installs at once must not lose a token.
+    lock_path: PathBuf,
+    locks: Locks,
+}
+
+impl SystemBackend {
+    pub fn new(keyring_path: &Path, locks: Locks, timeouts: Timeouts) -> Self {
+        SystemBackend {
+            store: OnceCell::new(),
+            timeouts,
+            lock_path: keyring_path.to_path_buf(),
+            locks,
+        }
+    }
+
+    fn open(&self) -> StoreResult<&SystemStore> {
+        let opened = self.store.get_or_init(|| {
+            SystemStore::open_within(self.timeouts)
+                .map_err(|e| (e.to_string(), e.hint().unwrap_or_default()))
+        });
+        opened
+            .as_ref()
+            .map_err(|(message, hint)| StoreError::Unreachable {
+                message: message.clone(),
+                hint: hint.clone(),
+            })
+    }
+}
+
+impl Backend for SystemBackend {
+    fn get(&self, user: &str) -> StoreResult<Option<String>> {
+        Ok(self.open()?.get(SERVICE, user)?)
+    }
+
+    fn set(&self, user: &str, secret: &str) -> StoreResult<()> {
+        Ok(self.open()?.set(SERVICE, user, secret)?)
+    }
+
+    fn delete(&self, user: &str) -> StoreResult<bool> {
+        Ok(self.open()?.delete(SERVICE, user)?)
+    }
+
+    fn describe(&self) -> String {
+        match self.open() {
+            Ok(store) => store.describe(),
+            Err(_) => self.name(),
+        }
+    }
+
+    fn name(&self) -> String {
+        "the system keyring".into()
+    }
+
+    fn lock(&self) -> StoreResult<Guard> {
+        super::file::lock_file(&self.locks, &self.lock_path)
+    }
+
+    /// The OS keyring cannot tell whether a write would go through without writing: it must at
+    /// least be reachable, and the lock must be free.
+    fn check_writable(&self) -> StoreResult<()> {
+        self.open()?;
+        self.lock().map(drop)
     }
 }
 
@@ -191,7 +293,8 @@ mod platform {
     use dbus_secret_service::{EncryptionType, Error as SsError, SecretService};
     use keyring_core::{CredentialStore, Entry};
 
-    use super::{SWITCH_HINT, by_service_and_user as shared};
+    use super::SWITCH_HINT;
+    pub use super::by_service_and_user::{delete, get, set};
     use crate::error::{Error, Result};
 
     pub const NAME: &str = "Secret Service";
@@ -207,7 +310,7 @@ mod platform {
     }
 
     /// The item's label as Python's `keyring` writes it, so that both look alike in Seahorse.
-    fn entry(
+    pub fn entry(
         store: &Arc<CredentialStore>,
         service: &str,
         user: &str,
@@ -217,25 +320,10 @@ mod platform {
         Entry::new_in_store_with_modifiers(store, service, user, &modifiers)
     }
 
-    pub fn get(
-        store: &Arc<CredentialStore>,
-        service: &str,
-        user: &str,
-    ) -> keyring_core::Result<Option<String>> {
-        shared::get(&entry(store, service, user)?)
-    }
-
-    pub fn set(
-        store: &Arc<CredentialStore>,
-        service: &str,
-        user: &str,
-        secret: &str,
-    ) -> keyring_core::Result<()> {
-        let entry = entry(store, service, user)?;
-        shared::set(&entry, secret)?;
-        // Python's `set_password` replaces only an item with exactly its attributes (service,
-        // username, application): without `application` on ours it would add a second item,
-        // and its `delete_password` would then leave ours behind, stale.
+    /// Python's `set_password` replaces only an item with exactly its attributes (service,
+    /// username, application): without `application` on ours it would add a second item, and
+    /// its `delete_password` would then leave ours behind, stale.
+    pub fn after_set(entry: &Entry) -> keyring_core::Result<()> {
         match entry.get_attributes() {
             Ok(attributes) if !attributes.contains_key("application") => {
                 entry.update_attributes(&HashMap::from([("application", PYTHON_APPLICATION)]))
@@ -244,14 +332,6 @@ mod platform {
             Ok(_) | Err(keyring_core::Error::Ambiguous(_)) => Ok(()),
             Err(e) => Err(e),
         }
-    }
-
-    pub fn delete(
-        store: &Arc<CredentialStore>,
-        service: &str,
-        user: &str,
-    ) -> keyring_core::Result<bool> {
-        shared::delete(&entry(store, service, user)?)
     }
 
     /// Checks, without ever showing a prompt, that there is a default collection and that it is
@@ -303,7 +383,7 @@ mod platform {
 
     use keyring_core::{CredentialStore, Entry};
 
-    use super::by_service_and_user as shared;
+    pub use super::by_service_and_user::{delete, get, set};
     use crate::error::Result;
 
     pub const NAME: &str = "macOS Keychain";
@@ -314,29 +394,16 @@ mod platform {
             .map_err(|e| super::keyring_error("open", e))
     }
 
-    pub fn get(
+    pub fn entry(
         store: &Arc<CredentialStore>,
         service: &str,
         user: &str,
-    ) -> keyring_core::Result<Option<String>> {
-        shared::get(&Entry::new_in_store(store, service, user)?)
+    ) -> keyring_core::Result<Entry> {
+        Entry::new_in_store(store, service, user)
     }
 
-    pub fn set(
-        store: &Arc<CredentialStore>,
-        service: &str,
-        user: &str,
-        secret: &str,
-    ) -> keyring_core::Result<()> {
-        shared::set(&Entry::new_in_store(store, service, user)?, secret)
-    }
-
-    pub fn delete(
-        store: &Arc<CredentialStore>,
-        service: &str,
-        user: &str,
-    ) -> keyring_core::Result<bool> {
-        shared::delete(&Entry::new_in_store(store, service, user)?)
+    pub fn after_set(_: &Entry) -> keyring_core::Result<()> {
+        Ok(())
     }
 }
 
@@ -393,17 +460,22 @@ mod platform {
     }
 }
 
-/// Reading and writing one entry where the store crate names items as Python does.
+/// Reading and writing one entry where the store crate names items as Python does (the
+/// platform's `entry`).
 #[cfg(any(target_os = "linux", target_os = "macos"))]
 mod by_service_and_user {
-    use keyring_core::{Entry, Error, Result};
+    use std::sync::Arc;
+
+    use keyring_core::{CredentialStore, Entry, Error, Result};
+
+    use super::platform::{after_set, entry};
 
     // Several Secret Service items can match (written by other programs, or in several
     // collections). Python's `keyring` reads and deletes the first; we read the first, and write
     // and delete them all so that no stale copy is left for anyone to read.
 
-    pub fn get(entry: &Entry) -> Result<Option<String>> {
-        match entry.get_password() {
+    pub fn get(store: &Arc<CredentialStore>, service: &str, user: &str) -> Result<Option<String>> {
+        match entry(store, service, user)?.get_password() {
             Ok(secret) => Ok(Some(secret)),
             Err(Error::NoEntry) => Ok(None),
             Err(Error::Ambiguous(entries)) => entries.first().map(Entry::get_password).transpose(),
@@ -411,17 +483,24 @@ mod by_service_and_user {
         }
     }
 
-    pub fn set(entry: &Entry, secret: &str) -> Result<()> {
+    pub fn set(
+        store: &Arc<CredentialStore>,
+        service: &str,
+        user: &str,
+        secret: &str,
+    ) -> Result<()> {
+        let entry = entry(store, service, user)?;
         match entry.set_password(secret) {
             Err(Error::Ambiguous(entries)) => {
-                entries.iter().try_for_each(|e| e.set_password(secret))
+                entries.iter().try_for_each(|e| e.set_password(secret))?
             }
-            other => other,
+            other => other?,
         }
+        after_set(&entry)
     }
 
-    pub fn delete(entry: &Entry) -> Result<bool> {
-        match entry.delete_credential() {
+    pub fn delete(store: &Arc<CredentialStore>, service: &str, user: &str) -> Result<bool> {
+        match entry(store, service, user)?.delete_credential() {
             Ok(()) => Ok(true),
             Err(Error::NoEntry) => Ok(false),
             Err(Error::Ambiguous(entries)) => {
@@ -561,7 +640,7 @@ mod tests {
         );
         assert!(hint.contains("ANACONDA_AUTH_PREFERRED_TOKEN_STORAGE=anaconda-keyring"));
         let hint = Waited::TimedOut
-            .error("x", OPEN_TIMEOUT)
+            .error("x", Timeouts::default().open)
             .hint()
             .unwrap_or_default();
         assert!(hint.contains("anaconda-keyring"), "{hint}");
