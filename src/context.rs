@@ -7,7 +7,7 @@ use crate::api::orgs::Api;
 use crate::api::repo::{self, Validation};
 use crate::api::{Http, Network, ProxyRule};
 use crate::conda::settings::{self as conda_settings, CondaSettings};
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::fs::Locks;
 use crate::output::Printer;
 use crate::prompt::Prompter;
@@ -125,28 +125,12 @@ impl Context {
         Ok(cell.get().expect("set above"))
     }
 
-    /// `ANACONDA_AUTH_API_KEY` / `[plugin.auth] api_key`, else the key stored by `login`;
-    /// an expired key is an error (it is never sent).
+    /// The API key requests go with (see [`crate::store::api_key::choose`]), chosen once.
     pub fn api_key(&self) -> Result<&Secret> {
         if let Some(key) = self.api_key.get() {
             return Ok(key);
         }
-        let key = match &self.settings.api_key {
-            Some(key) => key.clone(),
-            None => self
-                .store
-                .load()?
-                .and_then(|info| info.api_key)
-                .ok_or_else(|| Error::LoginRequired {
-                    how: self.settings.login_help(),
-                })?,
-        };
-        if let Some(expired) = jwt_expired_at(&key) {
-            return Err(Error::ExpiredApiKey {
-                expired,
-                how: self.settings.login_help(),
-            });
-        }
+        let key = crate::store::api_key::choose(&self.settings, &self.store)?;
         Ok(self.api_key.get_or_init(|| key))
     }
 
@@ -259,43 +243,4 @@ fn no_proxy(env: &Env) -> Option<String> {
     env.get("NO_PROXY")
         .or_else(|| env.get("no_proxy"))
         .map(str::to_string)
-}
-
-/// When the API key is a JWT whose `exp` is past, that moment (the signature is not checked:
-/// the server does that; we only avoid sending a key we know is dead).
-fn jwt_expired_at(key: &Secret) -> Option<String> {
-    use base64::Engine;
-    let payload = key.expose().split('.').nth(1)?;
-    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .decode(payload.trim_end_matches('='))
-        .ok()?;
-    let claims: serde_json::Value = serde_json::from_slice(&bytes).ok()?;
-    let exp = claims.get("exp")?.as_f64()? as i64;
-    let at = chrono::DateTime::from_timestamp(exp, 0)?;
-    (at < chrono::Utc::now()).then(|| at.format("%Y-%m-%d %H:%M UTC").to_string())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use base64::Engine;
-
-    fn jwt(exp: i64) -> Secret {
-        let e = base64::engine::general_purpose::URL_SAFE_NO_PAD;
-        Secret::new(format!(
-            "{}.{}.sig",
-            e.encode(r#"{"alg":"RS256"}"#),
-            e.encode(format!(r#"{{"exp":{exp}}}"#))
-        ))
-    }
-
-    #[test]
-    fn expired_keys_are_detected() {
-        assert_eq!(
-            jwt_expired_at(&jwt(1_000_000_000)).unwrap(),
-            "2001-09-09 01:46 UTC"
-        );
-        assert!(jwt_expired_at(&jwt(4_000_000_000)).is_none());
-        assert!(jwt_expired_at(&Secret::new("not-a-jwt")).is_none());
-    }
 }

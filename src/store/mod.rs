@@ -23,6 +23,7 @@
 //! their own format (a token per host, not our entry) go in a sibling list of writers that the
 //! commands update after the entry, so that the rules above stay about one entry.
 
+pub mod api_key;
 mod chain;
 pub mod environment;
 pub mod file;
