@@ -10,7 +10,7 @@
 mod common;
 
 use std::process::Command;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use anaconda_token::store::system::SystemStore;
 use common::*;
@@ -124,34 +124,99 @@ fn legacy_entries_are_migrated_in_the_os_keyring() {
     assert_eq!(entry["version"], 2);
 }
 
-#[test]
-fn an_unreachable_keyring_fails_fast_and_writes_nothing() {
-    let mut home = Home::new();
-    home.set("ANACONDA_AUTH_PREFERRED_TOKEN_STORAGE", "system")
-        .set("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/bus");
+/// What the binary says when the OS keyring cannot be reached, for `list` (which reads the file
+/// instead) and `install` (which must not write the file instead): exit 1, the switch hint, and
+/// no keyring file. `wrap` runs the binary (inside a D-Bus session of its own, or not).
+fn assert_unreachable_and_nothing_written(
+    home: &Home,
+    wrap: impl Fn(&[&str]) -> Command,
+) -> String {
+    let mut said = String::new();
     for args in [
         &["token", "list"][..],
         &["token", "install", "tok", "-o", "acme"][..],
     ] {
-        let started = Instant::now();
-        let out = home
-            .cmd(args)
-            .timeout(Duration::from_secs(20))
+        // A hang-guard only: the keyring's own timeout is what must end the wait.
+        let out = assert_cmd::Command::from_std(wrap(args))
+            .timeout(Duration::from_secs(30))
             .output()
             .unwrap();
-        let elapsed = started.elapsed();
         assert_eq!(out.status.code(), Some(1), "{args:?}");
-        assert!(
-            elapsed < Duration::from_secs(3),
-            "{args:?} took {elapsed:?}"
-        );
         let err = stderr(&out);
         assert!(err.contains("preferred_token_storage"), "{err}");
+        assert!(err.contains("Secret Service"), "{err}");
         assert!(
             !home.keyring_path().exists(),
             "fell back to writing the file"
         );
+        said.push_str(&err);
     }
+    said
+}
+
+/// No bus at all: the keyring fails at once, by itself (no timeout is waited for).
+#[test]
+fn an_unreachable_keyring_fails_fast_and_writes_nothing() {
+    let mut home = Home::new();
+    home.set("ANACONDA_AUTH_PREFERRED_TOKEN_STORAGE", "system")
+        .set("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/bus")
+        // Longer than the hang-guard: only failing by itself passes.
+        .set("ANACONDA_TOKEN_KEYRING_TIMEOUT", "60");
+    let said = assert_unreachable_and_nothing_written(&home, |args| home.std_cmd(args));
+    assert!(said.contains("is not available"), "{said}");
+    assert!(!said.contains("did not answer"), "{said}");
+}
+
+/// A bus that never answers: `ANACONDA_TOKEN_KEYRING_TIMEOUT` ends the wait, and says so.
+#[test]
+fn a_keyring_that_never_answers_is_given_up_after_the_keyring_timeout() {
+    if !installed("dbus-run-session") {
+        assert!(
+            std::env::var_os("ANACONDA_TOKEN_TEST_REQUIRE_KEYRING").is_none(),
+            "dbus-run-session is not installed, and ANACONDA_TOKEN_TEST_REQUIRE_KEYRING is set"
+        );
+        eprintln!("skipped: dbus-run-session is not installed");
+        return;
+    }
+    let mut home = Home::new();
+    home.set("ANACONDA_AUTH_PREFERRED_TOKEN_STORAGE", "system")
+        .set("ANACONDA_TOKEN_KEYRING_TIMEOUT", "0.3");
+    // Nothing may be received on this bus: the connection never completes.
+    let config = home.path().join("deaf-bus.conf");
+    std::fs::write(
+        &config,
+        "<busconfig><type>session</type><listen>unix:tmpdir=/tmp</listen><auth>EXTERNAL</auth>\
+         <policy context=\"default\"><allow send_destination=\"*\"/><allow own=\"*\"/>\
+         </policy></busconfig>",
+    )
+    .unwrap();
+    let said = assert_unreachable_and_nothing_written(&home, |args| {
+        let binary = home.std_cmd(args);
+        let mut command = Command::new("dbus-run-session");
+        command
+            .arg(format!("--config-file={}", config.display()))
+            .arg("--")
+            .arg(binary.get_program())
+            .args(binary.get_args())
+            .env_clear()
+            .envs(home.env().iter().map(|(k, v)| (k, v)))
+            .current_dir(home.path());
+        command
+    });
+    assert!(said.contains("did not answer within 0.3 seconds"), "{said}");
+    // `list` read the keyring file instead, and said so once.
+    assert_eq!(
+        said.matches("Reading the keyring file instead").count(),
+        1,
+        "{said}"
+    );
+}
+
+fn installed(program: &str) -> bool {
+    Command::new(program)
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success())
 }
 
 /// Runs Python with the anaconda-auth API against the same Secret Service.

@@ -69,6 +69,9 @@ pub struct Settings {
     pub timeout: Duration,
     /// How long a silent stdin is waited for (`ANACONDA_TOKEN_STDIN_TIMEOUT`, default 30 s).
     pub stdin_timeout: Duration,
+    /// How long the OS keyring is waited for to connect (`ANACONDA_TOKEN_KEYRING_TIMEOUT`;
+    /// `None`: the store's default, 1.5 s).
+    pub keyring_timeout: Option<Duration>,
     /// The selected `[sites.NAME]`, if any (`None`: the implicit site of `domain`).
     pub site: Option<String>,
     /// Where the keyring entry is kept (`preferred_token_storage`).
@@ -172,6 +175,7 @@ impl Settings {
         let timeout = seconds(env, "ANACONDA_TOKEN_TIMEOUT")?.unwrap_or(Duration::from_secs(30));
         let stdin_timeout =
             seconds(env, "ANACONDA_TOKEN_STDIN_TIMEOUT")?.unwrap_or(Duration::from_secs(30));
+        let keyring_timeout = seconds(env, "ANACONDA_TOKEN_KEYRING_TIMEOUT")?;
 
         let (binstar_dir, legacy_binstar_dir) = binstar_dirs(env, &home);
         Ok(Settings {
@@ -199,6 +203,7 @@ impl Settings {
             home,
             timeout,
             stdin_timeout,
+            keyring_timeout,
             site: sources.site.clone(),
             storage,
             keyring_entries,
@@ -486,6 +491,13 @@ mod tests {
         }
         let s = resolve(&[("HOME", "/h"), ("ANACONDA_TOKEN_TIMEOUT", "2.5")]).unwrap();
         assert_eq!(s.timeout, Duration::from_millis(2500));
+        assert_eq!(s.keyring_timeout, None);
+        for bad in ["0", "soon"] {
+            let err = resolve(&[("HOME", "/h"), ("ANACONDA_TOKEN_KEYRING_TIMEOUT", bad)]);
+            assert!(err.is_err(), "{bad}");
+        }
+        let s = resolve(&[("HOME", "/h"), ("ANACONDA_TOKEN_KEYRING_TIMEOUT", "0.3")]).unwrap();
+        assert_eq!(s.keyring_timeout, Some(Duration::from_millis(300)));
     }
 
     /// Where conda's token files and our locks are on the system the test runs on, as conda

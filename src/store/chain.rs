@@ -40,7 +40,10 @@ impl TokenStore {
             backends.push(Box::new(EnvironmentBackend::new(&settings.domain, secret)));
         }
         if settings.storage == Storage::System {
-            let timeouts = Timeouts::default();
+            let timeouts = Timeouts {
+                open: settings.keyring_timeout.unwrap_or(Timeouts::default().open),
+                ..Timeouts::default()
+            };
             let system = SystemBackend::new(&settings.keyring_path, locks.clone(), timeouts);
             backends.push(Box::new(system));
         }
