@@ -1,11 +1,13 @@
 //! Property tests of two codecs: the keyring entry (`TokenInfo`: base64 of compact JSON, shared
 //! with the Python tool) and conda's token file names (`quote_plus` of the URL + `.token`).
 
+use anaconda_token::api::orgs::parse_expiry;
 use anaconda_token::conda::token_files::{file_name, url_from_file_name};
 use anaconda_token::secret::Secret;
 use anaconda_token::store::{RepoToken, TokenInfo};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
+use chrono::{DateTime, Utc};
 use proptest::prelude::*;
 use serde_json::Value;
 
@@ -31,21 +33,17 @@ fn text() -> impl Strategy<Value = String> {
     ]
 }
 
-fn expiry() -> impl Strategy<Value = String> {
+/// Expiry texts as stored: ours (RFC 3339), and anything a hand edit may leave.
+fn expiry_text() -> impl Strategy<Value = String> {
     prop_oneof![
-        (
-            2000u32..2100,
-            1u32..13,
-            1u32..29,
-            0u32..24,
-            0u32..60,
-            0u32..60
-        )
-            .prop_map(|(y, mo, d, h, mi, s)| format!(
-                "{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}+00:00"
-            )),
+        expiry().prop_map(|at| at.to_rfc3339()),
+        "20[0-9]{2}-(0[1-9]|1[0-2])-[0-2][1-9]",
         text(),
     ]
+}
+
+fn expiry() -> impl Strategy<Value = DateTime<Utc>> {
+    (946_684_800i64..4_102_444_800).prop_map(|s| DateTime::from_timestamp(s, 0).unwrap())
 }
 
 /// JSON values a newer tool might add (no floats: they need not print back the same).
@@ -77,11 +75,11 @@ fn repo_token() -> impl Strategy<Value = RepoToken> {
         prop::option::of(expiry()),
         extras(),
     )
-        .prop_map(|(token, org_name, expires_at, other)| RepoToken {
-            token: Secret::new(token),
-            org_name,
-            expires_at,
-            other,
+        .prop_map(|(token, org_name, expires_at, other)| {
+            let mut record = RepoToken::new("", Secret::new(token), expires_at);
+            record.org_name = org_name;
+            record.other = other;
+            record
         })
 }
 
@@ -163,13 +161,27 @@ proptest! {
             if t.org_name.is_some() {
                 want.push("org_name");
             }
-            if t.expires_at.is_some() {
+            if t.expires_at().is_some() {
                 want.push("expires_at");
             }
             want.extend(t.other.keys().map(String::as_str));
             prop_assert_eq!(keys(stored), want);
             prop_assert_eq!(stored["token"].as_str(), Some(t.token.expose()));
         }
+    }
+
+    /// A stored expiry is read as a date where it is one, and written back as it was.
+    #[test]
+    fn stored_expiry_round_trip(text in expiry_text()) {
+        let json = serde_json::json!({
+            "domain": "d", "api_key": "k",
+            "repo_tokens": [{"token": "t", "org_name": "o", "expires_at": text}],
+            "version": 2,
+        });
+        let secret = STANDARD.encode(serde_json::to_string(&json).unwrap());
+        let info = TokenInfo::decode(&secret).unwrap();
+        prop_assert_eq!(info.repo_tokens[0].expires_at(), parse_expiry(&text));
+        prop_assert_eq!(info.encode(), secret);
     }
 
     /// What the Python tool writes (base64 of its JSON, `null`s included) reads the same.

@@ -128,8 +128,7 @@ pub fn install_issued(ctx: &mut Context, org: &str, issued: Issued) -> Result<In
              previous token is already revoked."
         ));
     }
-    store(ctx, org, &token, expires_at.map(|at| at.to_rfc3339()))
-        .map_err(|e| print_unstored(ctx, org, &token, e))?;
+    store(ctx, org, &token, expires_at).map_err(|e| print_unstored(ctx, org, &token, e))?;
     print_installed(ctx, expires_at);
     Ok(outcome)
 }
@@ -143,7 +142,12 @@ pub fn install_given(ctx: &mut Context, org: &str, token: &Secret) -> Result<Ins
 }
 
 /// Step 4: the keyring entry, then conda's token file.
-fn store(ctx: &Context, org: &str, token: &Secret, expires_at: Option<String>) -> Result<()> {
+fn store(
+    ctx: &Context,
+    org: &str,
+    token: &Secret,
+    expires_at: Option<DateTime<Utc>>,
+) -> Result<()> {
     let record = RepoToken::new(org, token.clone(), expires_at);
     ctx.store.modify(|info| {
         info.set_token(record);

@@ -1,16 +1,16 @@
 //! `anaconda token list`: the tokens in the keyring entry, then conda's token files.
 
+use chrono::{DateTime, Utc};
 use comfy_table::{ContentArrangement, Table, presets::UTF8_FULL_CONDENSED};
 use serde::Serialize;
 
-use crate::api::orgs::parse_expiry;
 use crate::api::repo::Validation;
 use crate::cli::ListArgs;
 use crate::conda::token_files;
 use crate::context::Context;
 use crate::error::{Error, Result};
 use crate::secret::{Secret, redact};
-use crate::store;
+use crate::store::{self, token_info};
 
 /// Where a token is, as `--json` prints it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -39,7 +39,8 @@ struct Row {
     org_name: Option<String>,
     channel_url: String,
     token: String,
-    expires_at: Option<String>,
+    #[serde(serialize_with = "token_info::serialize_expiry")]
+    expires_at: Option<DateTime<Utc>>,
     source: Source,
     storage: String,
     /// With `--check`: `valid`, `rejected (HTTP 403)` or `unreachable (<reason>)`.
@@ -125,11 +126,7 @@ fn collect(ctx: &Context) -> Result<Vec<Row>> {
                 // Shown only: a password in the URL is not (the token is, to be copied).
                 channel_url: redact(&format!("{}{}/*", ctx.settings.repo_url, token.org())),
                 token: token.token.expose().to_string(),
-                expires_at: token
-                    .expires_at
-                    .as_deref()
-                    .and_then(parse_expiry)
-                    .map(|dt| dt.to_rfc3339()),
+                expires_at: token.expires_at(),
                 source: entry.source.into(),
                 storage: entry.storage.clone(),
                 status: None,
@@ -225,8 +222,7 @@ fn render(rows: &[Row], with_status: bool, width: Option<usize>) -> Vec<String> 
 fn cells(row: &Row) -> Vec<String> {
     let expires = row
         .expires_at
-        .as_deref()
-        .map(|e| e.chars().take(10).collect::<String>())
+        .map(|at| at.format("%Y-%m-%d").to_string())
         .unwrap_or_else(|| "-".into());
     let mut cells = vec![
         row.org_name.clone().unwrap_or_default(),
@@ -325,7 +321,7 @@ mod tests {
             org_name: org.map(str::to_string),
             channel_url: format!("https://repo.anaconda.cloud/repo/{}/*", org.unwrap_or("x")),
             token: token.to_string(),
-            expires_at: Some("2027-01-31T00:00:00+00:00".into()),
+            expires_at: crate::api::orgs::parse_expiry("2027-01-31T00:00:00+00:00"),
             source,
             storage: storage.to_string(),
             status: None,

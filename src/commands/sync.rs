@@ -47,7 +47,7 @@ pub fn run(ctx: &mut Context, args: &SyncArgs) -> Result<()> {
         };
         // No answer about the expiry is no reason to forget the one we knew.
         if let Some(at) = expires_at {
-            token.expires_at = Some(at.to_rfc3339());
+            token.set_expires_at(at);
         }
         Ok(true)
     })?;

@@ -11,8 +11,10 @@
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::api::orgs::parse_expiry;
 use crate::secret::Secret;
 
 /// The keyring service name shared with the Python tool.
@@ -44,30 +46,87 @@ pub struct TokenInfo {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(from = "StoredRepoToken", into = "StoredRepoToken")]
 pub struct RepoToken {
     pub token: Secret,
     /// The Python model allows a token without an organization; such a record is kept as is.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub org_name: Option<String>,
-    /// RFC 3339; ours only (the Python tool ignores and drops it).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub expires_at: Option<String>,
-    #[serde(flatten)]
+    /// Ours only (the Python tool ignores and drops it); `None` also for a stored text that is
+    /// not a date.
+    expires_at: Option<DateTime<Utc>>,
+    /// The stored `expires_at` text when writing `expires_at` would not give it back (not a
+    /// date, or a date spelled otherwise by hand): written back as it was until the expiry is
+    /// set.
+    stored_expiry: Option<String>,
     pub other: serde_json::Map<String, serde_json::Value>,
 }
 
-impl RepoToken {
-    pub fn new(org_name: &str, token: Secret, expires_at: Option<String>) -> Self {
+/// A repository token record as stored: the expiry as text.
+#[derive(Serialize, Deserialize)]
+struct StoredRepoToken {
+    token: Secret,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    org_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    expires_at: Option<String>,
+    #[serde(flatten)]
+    other: serde_json::Map<String, serde_json::Value>,
+}
+
+impl From<StoredRepoToken> for RepoToken {
+    fn from(stored: StoredRepoToken) -> Self {
+        let expires_at = stored.expires_at.as_deref().and_then(parse_expiry);
+        let stored_expiry = stored
+            .expires_at
+            .filter(|text| expires_at.map(|at| format_expiry(&at)).as_ref() != Some(text));
         RepoToken {
-            token,
-            org_name: Some(org_name.to_string()),
+            token: stored.token,
+            org_name: stored.org_name,
             expires_at,
-            other: Default::default(),
+            stored_expiry,
+            other: stored.other,
         }
     }
 }
 
+impl From<RepoToken> for StoredRepoToken {
+    fn from(token: RepoToken) -> Self {
+        StoredRepoToken {
+            expires_at: token
+                .stored_expiry
+                .or_else(|| token.expires_at.as_ref().map(format_expiry)),
+            token: token.token,
+            org_name: token.org_name,
+            other: token.other,
+        }
+    }
+}
+
+/// How an expiry is written: RFC 3339 with `+00:00` (`2027-01-31T00:00:00+00:00`), in the
+/// entry and in `list --json`.
+pub fn format_expiry(at: &DateTime<Utc>) -> String {
+    at.to_rfc3339()
+}
+
+/// [`format_expiry`] for serde (`list --json`).
+pub fn serialize_expiry<S: serde::Serializer>(
+    at: &Option<DateTime<Utc>>,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    at.as_ref().map(format_expiry).serialize(serializer)
+}
+
 impl RepoToken {
+    pub fn new(org_name: &str, token: Secret, expires_at: Option<DateTime<Utc>>) -> Self {
+        RepoToken {
+            token,
+            org_name: Some(org_name.to_string()),
+            expires_at,
+            stored_expiry: None,
+            other: Default::default(),
+        }
+    }
+
     pub fn is_for(&self, org: &str) -> bool {
         self.org_name.as_deref() == Some(org)
     }
@@ -75,6 +134,17 @@ impl RepoToken {
     /// The organization name, empty for the rare record without one.
     pub fn org(&self) -> &str {
         self.org_name.as_deref().unwrap_or_default()
+    }
+
+    /// When the token expires, if the entry says so in a form we read.
+    pub fn expires_at(&self) -> Option<DateTime<Utc>> {
+        self.expires_at
+    }
+
+    /// Replaces the expiry (and a stored text we could not read).
+    pub fn set_expires_at(&mut self, at: DateTime<Utc>) {
+        self.expires_at = Some(at);
+        self.stored_expiry = None;
     }
 }
 
@@ -187,11 +257,8 @@ mod tests {
     #[test]
     fn encodes_compact_json_in_field_order() {
         let mut info = TokenInfo::new("anaconda.com");
-        info.set_token(RepoToken::new(
-            "acme",
-            Secret::new("t1"),
-            Some("2027-01-31T00:00:00+00:00".into()),
-        ));
+        let at = parse_expiry("2027-01-31T00:00:00+00:00");
+        info.set_token(RepoToken::new("acme", Secret::new("t1"), at));
         info.api_key = Some(Secret::new("k"));
         let json = String::from_utf8(STANDARD.decode(info.encode()).unwrap()).unwrap();
         assert_eq!(
@@ -211,6 +278,30 @@ mod tests {
             out,
             r#"{"domain":"d","api_key":"k","repo_tokens":[{"token":"b","org_name":"y"},{"token":"c","org_name":"x"}],"version":2,"future":true}"#
         );
+    }
+
+    /// An expiry is read once: a date we read is written back in our spelling only when it
+    /// was set; one we cannot read is written back as it was (and is no date).
+    #[test]
+    fn stored_expiries_are_read_once_and_written_back_as_they_were() {
+        let record = |expiry: &str| {
+            STANDARD.encode(format!(
+                r#"{{"domain":"d","api_key":"k","repo_tokens":[{{"token":"t","org_name":"o","expires_at":"{expiry}"}}],"version":2}}"#
+            ))
+        };
+        let at = parse_expiry("2027-01-31T00:00:00Z").unwrap();
+        for (text, read) in [
+            ("2027-01-31T00:00:00+00:00", Some(at)),
+            ("2027-01-31", Some(at)),
+            ("soon", None),
+        ] {
+            let mut info = TokenInfo::decode(&record(text)).unwrap();
+            assert_eq!(info.repo_tokens[0].expires_at(), read, "{text}");
+            assert_eq!(info.encode(), record(text), "{text}");
+            let later = parse_expiry("2028-01-31").unwrap();
+            info.repo_tokens[0].set_expires_at(later);
+            assert_eq!(info.encode(), record("2028-01-31T00:00:00+00:00"), "{text}");
+        }
     }
 
     #[test]
