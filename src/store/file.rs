@@ -214,21 +214,20 @@ fn to_python_json(data: &Map<String, Value>) -> Vec<u8> {
 
 struct PythonFormatter;
 
+type IoResult = std::io::Result<()>;
+
+/// `", "` before every item but the first, as `json.dump` separates them.
+fn separator<W: ?Sized + Write>(w: &mut W, first: bool) -> IoResult {
+    if first { Ok(()) } else { w.write_all(b", ") }
+}
+
 impl serde_json::ser::Formatter for PythonFormatter {
-    fn begin_array_value<W: ?Sized + Write>(
-        &mut self,
-        w: &mut W,
-        first: bool,
-    ) -> std::io::Result<()> {
-        if first { Ok(()) } else { w.write_all(b", ") }
+    fn begin_array_value<W: ?Sized + Write>(&mut self, w: &mut W, first: bool) -> IoResult {
+        separator(w, first)
     }
 
-    fn begin_object_key<W: ?Sized + Write>(
-        &mut self,
-        w: &mut W,
-        first: bool,
-    ) -> std::io::Result<()> {
-        if first { Ok(()) } else { w.write_all(b", ") }
+    fn begin_object_key<W: ?Sized + Write>(&mut self, w: &mut W, first: bool) -> IoResult {
+        separator(w, first)
     }
 
     fn begin_object_value<W: ?Sized + Write>(&mut self, w: &mut W) -> std::io::Result<()> {

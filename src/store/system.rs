@@ -284,6 +284,16 @@ fn keyring_error(what: &str, e: KeyringError) -> Error {
     Error::with_hint(format!("Could not {what} {name}: {detail}"), SWITCH_HINT)
 }
 
+/// A read's answer, no entry being `None`.
+#[cfg(any(target_os = "linux", target_os = "macos", windows, test))]
+fn found(read: keyring_core::Result<String>) -> keyring_core::Result<Option<String>> {
+    match read {
+        Ok(secret) => Ok(Some(secret)),
+        Err(KeyringError::NoEntry) => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
 /// Secret Service via D-Bus.
 #[cfg(target_os = "linux")]
 mod platform {
@@ -476,10 +486,8 @@ mod by_service_and_user {
 
     pub fn get(store: &Arc<CredentialStore>, service: &str, user: &str) -> Result<Option<String>> {
         match entry(store, service, user)?.get_password() {
-            Ok(secret) => Ok(Some(secret)),
-            Err(Error::NoEntry) => Ok(None),
             Err(Error::Ambiguous(entries)) => entries.first().map(Entry::get_password).transpose(),
-            Err(e) => Err(e),
+            other => super::found(other),
         }
     }
 
@@ -562,11 +570,7 @@ mod python_winvault {
             Some(found) if found == user => main,
             _ => at(store, &compound(service, user), user)?,
         };
-        match entry.get_password() {
-            Ok(secret) => Ok(Some(secret)),
-            Err(Error::NoEntry) => Ok(None),
-            Err(e) => Err(e),
-        }
+        super::found(entry.get_password())
     }
 
     pub fn set(
