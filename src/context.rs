@@ -3,16 +3,16 @@
 
 use std::cell::OnceCell;
 
+use crate::api::Http;
 use crate::api::orgs::Api;
 use crate::api::repo::{self, Validation};
-use crate::api::{Http, Network, ProxyRule};
 use crate::conda::settings::{self as conda_settings, CondaSettings};
 use crate::error::Result;
 use crate::fs::Locks;
 use crate::output::Printer;
 use crate::prompt::Prompter;
 use crate::secret::Secret;
-use crate::settings::{Env, Settings, SslVerify};
+use crate::settings::{Network, Settings, SslVerify, network};
 use crate::store::TokenStore;
 
 pub struct Context {
@@ -37,7 +37,7 @@ impl Context {
         for warning in &settings.warnings {
             printer.warn(warning);
         }
-        let locks = Locks::new(&settings.lock_dir);
+        let locks = Locks::new(&settings.paths.lock_dir);
         let store = TokenStore::from_settings(&settings, &locks, printer.clone());
         Context {
             settings,
@@ -65,7 +65,7 @@ impl Context {
         let http = self.api_http()?;
         Ok(Api {
             http,
-            base: &self.settings.api_base,
+            base: &self.settings.site.api_base,
             key,
             printer: &self.printer,
             login_help: self.settings.login_help(),
@@ -75,13 +75,16 @@ impl Context {
     /// The client for the API and the auth domain (no key needed to build it).
     pub fn api_http(&self) -> Result<&Http> {
         self.http(&self.api_http, || {
-            self.client(&self.api_network()?, self.settings.extra_headers.clone())
+            self.client(
+                &self.api_network()?,
+                self.settings.network.extra_headers.clone(),
+            )
         })
     }
 
     /// Checks `token` against the repository with conda's network settings.
     pub fn validate_token(&self, token: &Secret) -> Result<Validation> {
-        self.validate_token_at(&self.settings.repo_url, token)
+        self.validate_token_at(&self.settings.site.repo_url, token)
     }
 
     /// Checks `token` against the repository at `repo_url` (a conda token file's URL).
@@ -111,7 +114,7 @@ impl Context {
             self.printer
                 .warn("TLS certificate verification is disabled (ssl_verify is false).");
         }
-        Http::new(network, self.settings.timeout, extra_headers)
+        Http::new(network, self.settings.network.timeout, extra_headers)
     }
 
     fn http<'a>(
@@ -134,60 +137,22 @@ impl Context {
         Ok(self.api_key.get_or_init(|| key))
     }
 
-    /// The repository check stands for what conda will do: conda's network settings.
+    /// The repository check's network: conda's settings (`settings::network::for_repo`).
     fn repo_network(&self) -> Result<Network> {
-        let conda = self.conda_settings()?;
-        Ok(Network {
-            ssl_verify: self
-                .repo_ssl_override
-                .clone()
-                .or_else(|| conda.ssl_verify.clone())
-                .unwrap_or_default(),
-            proxies: proxy_rules(
-                &conda.proxy_servers,
-                "proxy_servers (conda's settings)",
-                &self.settings.env,
-            ),
-            no_proxy: no_proxy(&self.settings.env),
-            client_cert: conda.client_ssl_cert.clone(),
-            client_cert_key: conda.client_ssl_cert_key.clone(),
-        })
+        let conda = self.conda_settings()?.connection();
+        Ok(network::for_repo(
+            &conda,
+            self.repo_ssl_override.as_ref(),
+            &self.settings.env,
+        ))
     }
 
-    /// API requests: `[plugin.auth]` / `ANACONDA_AUTH_*`, falling back to conda's settings for
-    /// whatever they leave unset. conda's files are read only when something is unset.
+    /// The API's network: ours, then conda's (read only when ours leave something unset).
     fn api_network(&self) -> Result<Network> {
-        let s = &self.settings;
-        let needs_conda =
-            s.ssl_verify.is_none() || s.proxy_servers.is_empty() || s.client_cert.is_none();
-        let conda = if needs_conda {
-            self.conda_settings()?.clone()
-        } else {
-            CondaSettings::default()
-        };
-        let (client_cert, client_cert_key) = match &s.client_cert {
-            Some(cert) => (Some(cert.clone()), s.client_cert_key.clone()),
-            None => (conda.client_ssl_cert, conda.client_ssl_cert_key),
-        };
-        Ok(Network {
-            ssl_verify: s
-                .ssl_verify
-                .clone()
-                .or(conda.ssl_verify)
-                .unwrap_or_default(),
-            proxies: if s.proxy_servers.is_empty() {
-                proxy_rules(
-                    &conda.proxy_servers,
-                    "proxy_servers (conda's settings)",
-                    &s.env,
-                )
-            } else {
-                proxy_rules(&s.proxy_servers, "proxy_servers", &s.env)
-            },
-            no_proxy: no_proxy(&s.env),
-            client_cert,
-            client_cert_key,
-        })
+        self.settings.network.for_api(
+            || Ok(self.conda_settings()?.connection()),
+            &self.settings.env,
+        )
     }
 
     /// conda's effective settings, read once.
@@ -197,7 +162,7 @@ impl Context {
         }
         let network = conda_settings::load(
             &self.settings.env,
-            &self.settings.home,
+            &self.settings.paths.home,
             &conda_settings::system_dirs(),
         )?;
         for message in &network.skipped {
@@ -205,42 +170,4 @@ impl Context {
         }
         Ok(self.conda_settings.get_or_init(|| network))
     }
-}
-
-/// Configured proxies (`from` says where they were set) plus the environment's for the schemes
-/// they leave out, as Python's requests merges them. The environment is read here, not by the
-/// HTTP library, so that a proxy variable it cannot use is an error naming the variable rather
-/// than skipped in silence (the request would then go out directly).
-fn proxy_rules(configured: &[(String, String)], from: &str, env: &Env) -> Vec<ProxyRule> {
-    let mut rules: Vec<ProxyRule> = configured
-        .iter()
-        .map(|(key, url)| ProxyRule {
-            key: key.clone(),
-            url: url.clone(),
-            from: from.to_string(),
-        })
-        .collect();
-    for (scheme, names) in [
-        ("https", ["HTTPS_PROXY", "https_proxy"]),
-        ("http", ["HTTP_PROXY", "http_proxy"]),
-        ("all", ["ALL_PROXY", "all_proxy"]),
-    ] {
-        let covered = rules.iter().any(|r| r.key == scheme || r.key == "all");
-        if let Some((name, url)) = names.iter().find_map(|n| env.get(n).map(|url| (n, url)))
-            && !covered
-        {
-            rules.push(ProxyRule {
-                key: scheme.to_string(),
-                url: url.to_string(),
-                from: format!("the variable {name}"),
-            });
-        }
-    }
-    rules
-}
-
-fn no_proxy(env: &Env) -> Option<String> {
-    env.get("NO_PROXY")
-        .or_else(|| env.get("no_proxy"))
-        .map(str::to_string)
 }

@@ -3,7 +3,6 @@
 //! retries for GET/HEAD only, redirects followed by hand, and a debug log with secrets redacted.
 
 use std::io::Read;
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -14,7 +13,7 @@ use rustls::pki_types::{CertificateDer, ServerName, UnixTime, pem::PemObject};
 use crate::error::{Error, Result};
 use crate::output::Printer;
 use crate::secret::{Secret, redact};
-use crate::settings::SslVerify;
+pub use crate::settings::{Network, ProxyRule, SslVerify};
 
 const USER_AGENT: &str = concat!("anaconda-token/", env!("CARGO_PKG_VERSION"));
 /// Pauses before the first and second retry of a GET or HEAD (unless the server says).
@@ -28,28 +27,6 @@ const MAX_REDIRECTS: usize = 5;
 const MAX_BODY: u64 = 1024 * 1024;
 /// The most of an error answer we keep (for its message).
 const MAX_ERROR_BODY: u64 = 64 * 1024;
-
-/// How to reach a server: TLS verification, proxies, client certificate.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Network {
-    pub ssl_verify: SslVerify,
-    /// Proxies: conda-style `proxy_servers` and the environment's `HTTPS_PROXY` & co.
-    pub proxies: Vec<ProxyRule>,
-    /// `NO_PROXY`, applied to every proxy.
-    pub no_proxy: Option<String>,
-    /// A PEM client certificate, and its key when not in the same file.
-    pub client_cert: Option<PathBuf>,
-    pub client_cert_key: Option<PathBuf>,
-}
-
-/// One proxy: `key` is `http`, `https`, `all`, or `scheme://host[:port]`; `from` says where it
-/// was set, for the error when it cannot be used.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ProxyRule {
-    pub key: String,
-    pub url: String,
-    pub from: String,
-}
 
 #[derive(Debug)]
 pub struct Http {

@@ -12,7 +12,7 @@ pub fn whoami(ctx: &mut Context) -> Result<()> {
     if let serde_json::Value::Object(fields) = &mut account {
         fields.insert(
             "domain".into(),
-            serde_json::Value::String(ctx.settings.domain.clone()),
+            serde_json::Value::String(ctx.settings.site.domain.clone()),
         );
     }
     let text = serde_json::to_string_pretty(&sorted(account))
@@ -36,13 +36,13 @@ pub fn logout(ctx: &mut Context) -> Result<()> {
     if removed {
         ctx.printer.line(&format!(
             "Logged out of {}. Installed repository tokens are kept.",
-            ctx.settings.domain
+            ctx.settings.site.domain
         ));
     } else {
         ctx.printer
-            .line(&format!("Not logged in to {}.", ctx.settings.domain));
+            .line(&format!("Not logged in to {}.", ctx.settings.site.domain));
     }
-    if ctx.settings.api_key.is_some() {
+    if ctx.settings.site.api_key.is_some() {
         ctx.printer.warn(
             "An API key is still set by ANACONDA_AUTH_API_KEY or api_key in the config file; \
              it is used until you remove it.",

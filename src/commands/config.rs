@@ -8,7 +8,7 @@ use crate::context::Context;
 use crate::error::Result;
 
 pub fn run(ctx: &mut Context, args: &ConfigArgs) -> Result<()> {
-    let path = ctx.settings.user_condarc.clone();
+    let path = ctx.settings.paths.user_condarc.clone();
     configure(ctx, &path, args.force, &[], "--force")?;
     Ok(())
 }
@@ -30,7 +30,7 @@ pub fn configure(
         "Configuring your {} file",
         ctx.printer.accent(".condarc")
     ));
-    let repo = ctx.settings.repo_url.clone();
+    let repo = ctx.settings.site.repo_url.clone();
     let rc = condarc::Condarc::load(path)?;
     let existing = rc.get_list("default_channels").unwrap_or_default();
     let conda = ctx.conda_settings()?;

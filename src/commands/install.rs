@@ -62,12 +62,12 @@ pub fn preflight(ctx: &Context, configure_condarc: bool) -> Result<()> {
     ctx.store.check_writable()?;
     token_files::check_writable(
         &ctx.locks,
-        &ctx.settings.binstar_dir,
-        &ctx.settings.repo_url,
+        &ctx.settings.paths.binstar_dir,
+        &ctx.settings.site.repo_url,
     )?;
     ctx.repo_client()?;
     if configure_condarc {
-        let path = &ctx.settings.user_condarc;
+        let path = &ctx.settings.paths.user_condarc;
         Condarc::load(path)?;
         ctx.locks.check_writable(path)?;
     }
@@ -84,7 +84,7 @@ pub fn finish(
     installed: Installed,
 ) -> Result<()> {
     let configured = set_default_channels && {
-        let path = ctx.settings.user_condarc.clone();
+        let path = ctx.settings.paths.user_condarc.clone();
         config::configure(ctx, &path, yes, &[], "--yes")?
     };
     cache::clean_index_cache(ctx.settings.conda_exe().as_deref(), &ctx.printer);
@@ -159,8 +159,8 @@ fn store(
         Ok(()) => {
             token_files::write(
                 &ctx.locks,
-                &ctx.settings.binstar_dir,
-                &ctx.settings.repo_url,
+                &ctx.settings.paths.binstar_dir,
+                &ctx.settings.site.repo_url,
                 token,
             )
             .map_err(|e| {
@@ -227,7 +227,7 @@ pub fn validate(ctx: &Context, token: &Secret) -> Result<()> {
         Validation::Unavailable { status } => Err(Error::with_hint(
             format!(
                 "The repository {} could not check the token: it answered HTTP {status}.",
-                ctx.settings.repo_url
+                ctx.settings.site.repo_url
             ),
             "Nothing was stored. Try again later.",
         )),
@@ -238,7 +238,7 @@ pub fn validate(ctx: &Context, token: &Secret) -> Result<()> {
 fn rejected(ctx: &Context, answer: &str, just_issued: Option<&str>) -> Error {
     let detail = format!(
         "The repository {} answered {answer}.",
-        ctx.settings.repo_url
+        ctx.settings.site.repo_url
     );
     match just_issued {
         None => Error::TokenRejected { detail, hint: None },

@@ -54,8 +54,8 @@ pub fn remove(ctx: &mut Context, args: &RemoveArgs) -> Result<()> {
 
 /// `conda-token list`: the repository's token file only, as `URL TOKEN`.
 pub fn conda_token_list(ctx: &mut Context) -> Result<()> {
-    let repo = &ctx.settings.repo_url;
-    let files = token_files::list(&ctx.settings.token_dirs())?;
+    let repo = &ctx.settings.site.repo_url;
+    let files = token_files::list(&ctx.settings.paths.token_dirs())?;
     let Some(file) = files.iter().find(|f| &f.url == repo) else {
         return Err(Error::Plain(format!(
             "No tokens have been configured for {repo}"
@@ -113,11 +113,11 @@ pub fn conda_token_remove(ctx: &mut Context, location: &CondaTokenLocation) -> R
 fn apply_set(ctx: &mut Context, token: &Secret, path: &Path, options: &SetOptions) -> Result<bool> {
     token_files::write(
         &ctx.locks,
-        &ctx.settings.binstar_dir,
-        &ctx.settings.repo_url,
+        &ctx.settings.paths.binstar_dir,
+        &ctx.settings.site.repo_url,
         token,
     )?;
-    let signing_base = ctx.settings.repo_url_trimmed().to_string();
+    let signing_base = ctx.settings.site.repo_url_trimmed().to_string();
     condarc::edit(&ctx.locks, path, |rc| {
         rc.set_scalar("add_anaconda_token", "true");
         if options.no_ssl_verify {
@@ -145,12 +145,12 @@ fn apply_set(ctx: &mut Context, token: &Secret, path: &Path, options: &SetOption
 /// `set --enable-signature-verification` turned it on (its `signing_metadata_url_base` is our
 /// repository); keys that are absent stay absent.
 fn apply_remove(ctx: &mut Context, path: &Path) -> Result<()> {
-    let repo = ctx.settings.repo_url.clone();
-    if token_files::remove(&ctx.locks, &ctx.settings.binstar_dir, &repo)? {
+    let repo = ctx.settings.site.repo_url.clone();
+    if token_files::remove(&ctx.locks, &ctx.settings.paths.binstar_dir, &repo)? {
         ctx.printer
             .line(&format!("Removed conda's token for {repo}"));
     }
-    let signing_base = ctx.settings.repo_url_trimmed().to_string();
+    let signing_base = ctx.settings.site.repo_url_trimmed().to_string();
     let removed_channels = condarc::edit(&ctx.locks, path, |rc| {
         let removed = rc.remove("default_channels");
         if rc.get_scalar("signing_metadata_url_base").as_deref() == Some(signing_base.as_str()) {

@@ -92,7 +92,7 @@ const NOT_CHECKED: &str = "not checked (not the repository)";
 
 fn check(ctx: &Context, row: &Row) -> String {
     let is_repository = crate::settings::normalize_repo_url(&row.repo_url)
-        .is_ok_and(|url| url == ctx.settings.repo_url);
+        .is_ok_and(|url| url == ctx.settings.site.repo_url);
     if !is_repository {
         return NOT_CHECKED.into();
     }
@@ -124,17 +124,17 @@ fn collect(ctx: &Context) -> Result<Vec<Row>> {
             rows.push(Row {
                 org_name: token.org_name.clone(),
                 // Shown only: a password in the URL is not (the token is, to be copied).
-                channel_url: redact(&format!("{}{}/*", ctx.settings.repo_url, token.org())),
+                channel_url: redact(&format!("{}{}/*", ctx.settings.site.repo_url, token.org())),
                 token: token.token.expose().to_string(),
                 expires_at: token.expires_at(),
                 source: entry.source.into(),
                 storage: entry.storage.clone(),
                 status: None,
-                repo_url: ctx.settings.repo_url.clone(),
+                repo_url: ctx.settings.site.repo_url.clone(),
             });
         }
     }
-    for file in token_files::list(&ctx.settings.token_dirs())? {
+    for file in token_files::list(&ctx.settings.paths.token_dirs())? {
         rows.push(Row {
             org_name: None,
             repo_url: file.url.clone(),

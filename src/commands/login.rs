@@ -7,7 +7,7 @@ use crate::context::Context;
 use crate::error::{Error, Result};
 
 pub fn run(ctx: &mut Context, args: &LoginArgs) -> Result<()> {
-    if !ctx.settings.use_device_flow {
+    if !ctx.settings.site.use_device_flow {
         return Err(Error::with_hint(
             "Only the device login flow is supported, and use_device_flow is false.",
             "Remove use_device_flow from the configuration, or log in with the Python tool.",
@@ -27,9 +27,9 @@ pub fn run(ctx: &mut Context, args: &LoginArgs) -> Result<()> {
     let flow = DeviceFlow {
         http: ctx.api_http()?,
         printer: &ctx.printer,
-        client_id: &settings.client_id,
+        client_id: &settings.site.client_id,
     };
-    let endpoints = flow.discover(&settings.auth_base)?;
+    let endpoints = flow.discover(&settings.site.auth_base)?;
     let code = flow.start(&endpoints)?;
     ctx.printer.note(&format!(
         "To log in, open {} in a browser and enter the code {}",
@@ -41,14 +41,18 @@ pub fn run(ctx: &mut Context, args: &LoginArgs) -> Result<()> {
         .unwrap_or_else(|| code.verification_uri.clone());
     ctx.prompter.open_url(&open);
     let access_token = flow.wait_for_approval(&endpoints, &code)?;
-    let api_key = flow.api_key(&settings.auth_base, &settings.api_base, &access_token)?;
+    let api_key = flow.api_key(
+        &settings.site.auth_base,
+        &settings.site.api_base,
+        &access_token,
+    )?;
     ctx.store.modify(|info| {
         info.api_key = Some(api_key);
         Ok(())
     })?;
     ctx.printer.good(&format!(
         "Successfully logged in to {}.",
-        ctx.settings.domain
+        ctx.settings.site.domain
     ));
     Ok(())
 }
@@ -56,5 +60,5 @@ pub fn run(ctx: &mut Context, args: &LoginArgs) -> Result<()> {
 /// An unexpired API key is stored.
 fn logged_in(ctx: &Context) -> Result<bool> {
     let stored = ctx.store.load()?.and_then(|info| info.api_key);
-    Ok(stored.is_some() && ctx.settings.api_key.is_none() && ctx.api_key().is_ok())
+    Ok(stored.is_some() && ctx.settings.site.api_key.is_none() && ctx.api_key().is_ok())
 }

@@ -28,7 +28,7 @@ pub fn run(ctx: &mut Context, args: &SyncArgs) -> Result<()> {
             endpoint: "/api/account".into(),
             detail: format!("{missing}, and `sync` needs the user's id. Nothing was changed"),
         })?;
-    api.sync_token(&org, &org_id, &user_id, &ctx.settings.domain)?;
+    api.sync_token(&org, &org_id, &user_id, &ctx.settings.site.domain)?;
     let expiry = api
         .current_token(&org)
         .map_err(|e| {

@@ -68,8 +68,8 @@ fn update_conda_token_file(
     let tokens: Vec<_> = removed.iter().map(|t| &t.token).collect();
     token_files::replace_holding(
         &ctx.locks,
-        &ctx.settings.binstar_dir,
-        &ctx.settings.repo_url,
+        &ctx.settings.paths.binstar_dir,
+        &ctx.settings.site.repo_url,
         &tokens,
         remaining.map(|t| &t.token),
     )

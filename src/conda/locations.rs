@@ -29,13 +29,15 @@ impl Location {
     /// The file this location means.
     pub fn path(&self, settings: &Settings) -> Result<PathBuf> {
         match self {
-            Location::User => Ok(settings.user_condarc.clone()),
+            Location::User => Ok(settings.paths.user_condarc.clone()),
             Location::Env => Ok(settings
+                .paths
                 .conda_prefix
                 .as_ref()
                 .map(|p| p.join(".condarc"))
-                .unwrap_or_else(|| settings.user_condarc.clone())),
+                .unwrap_or_else(|| settings.paths.user_condarc.clone())),
             Location::System => settings
+                .paths
                 .conda_root
                 .as_ref()
                 .map(|root| root.join(".condarc"))

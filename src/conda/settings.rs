@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use crate::conda::channels::ChannelRules;
 use crate::conda::condarc::Condarc;
 use crate::error::{Error, Result};
-use crate::settings::{Env, SslVerify, conda_root, expand_path};
+use crate::settings::{Connection, Env, SslVerify, conda_root, expand_path};
 
 /// conda's settings, merged over its search path (later wins), then `CONDA_*` variables.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -40,6 +40,16 @@ pub struct CondaSettings {
 }
 
 impl CondaSettings {
+    /// conda's TLS, proxy and client-certificate settings, for requests.
+    pub fn connection(&self) -> Connection {
+        Connection {
+            ssl_verify: self.ssl_verify.clone(),
+            proxy_servers: self.proxy_servers.clone(),
+            client_cert: self.client_ssl_cert.clone(),
+            client_cert_key: self.client_ssl_cert_key.clone(),
+        }
+    }
+
     /// How conda resolves channel names and places tokens, with these settings.
     pub fn channel_rules(&self) -> ChannelRules<'_> {
         ChannelRules {

@@ -12,7 +12,7 @@ use crate::settings::Settings;
 /// `ANACONDA_AUTH_API_KEY` / `[plugin.auth] api_key`, else the key in the entry in effect; an
 /// expired key is an error.
 pub fn choose(settings: &Settings, store: &TokenStore) -> Result<Secret> {
-    let key = match &settings.api_key {
+    let key = match &settings.site.api_key {
         Some(key) => key.clone(),
         None => {
             store

@@ -36,26 +36,36 @@ impl TokenStore {
     /// the keyring file. The OS keyring guards its changes with the keyring file's lock.
     pub fn from_settings(settings: &Settings, locks: &Locks, printer: Printer) -> Self {
         let mut backends: Vec<Box<dyn Backend>> = Vec::new();
-        if let Some(secret) = settings.keyring_entry(super::SERVICE, &settings.domain) {
-            backends.push(Box::new(EnvironmentBackend::new(&settings.domain, secret)));
+        if let Some(secret) = settings
+            .storage
+            .keyring_entry(super::SERVICE, &settings.site.domain)
+        {
+            backends.push(Box::new(EnvironmentBackend::new(
+                &settings.site.domain,
+                secret,
+            )));
         }
-        if settings.storage == Storage::System {
+        if settings.storage.kind == Storage::System {
             let timeouts = Timeouts {
-                open: settings.keyring_timeout.unwrap_or(Timeouts::default().open),
+                open: settings
+                    .storage
+                    .keyring_timeout
+                    .unwrap_or(Timeouts::default().open),
                 ..Timeouts::default()
             };
-            let system = SystemBackend::new(&settings.keyring_path, locks.clone(), timeouts);
+            let system =
+                SystemBackend::new(&settings.storage.keyring_path, locks.clone(), timeouts);
             backends.push(Box::new(system));
         }
         backends.push(Box::new(FileStore::new(
-            &settings.keyring_path,
+            &settings.storage.keyring_path,
             locks.clone(),
         )));
         let warn: Warn = Box::new(move |message, hint| {
             printer.warn(message);
             printer.note(hint);
         });
-        TokenStore::new(&settings.domain, backends, warn)
+        TokenStore::new(&settings.site.domain, backends, warn)
     }
 
     pub fn new(domain: &str, backends: Vec<Box<dyn Backend>>, warn: Warn) -> Self {
