@@ -411,21 +411,30 @@ domain = "https://second.example/"
 keyring_path = "/from/site"
 "#;
 
+    // As anaconda-auth 0.15.3 ranks them: ANACONDA_AUTH_* > its secret file > site >
+    // ANACONDA_CLOUD_* > its secret file > [plugin.cloud] > [plugin.auth] > default.
+    const SECRETS: [(&str, &str); 2] = [
+        ("anaconda_auth_keyring_path", "/from/secret\n"),
+        ("anaconda_cloud_keyring_path", "/from/cloud-secret"),
+    ];
+    const VARIABLES: [(&str, &str); 2] = [
+        ("ANACONDA_AUTH_KEYRING_PATH", "/from/env"),
+        ("ANACONDA_CLOUD_KEYRING_PATH", "/from/cloud-env"),
+    ];
+
+    /// The site selected for this configuration.
+    fn site_of(config: &str, secrets: &[(&str, &str)], pairs: &[(&str, &str)]) -> Option<String> {
+        resolve_with(config, secrets, pairs, None)
+            .unwrap()
+            .site
+            .name
+    }
+
     #[test]
-    fn every_precedence_step() {
-        // As anaconda-auth 0.15.3 ranks them: ANACONDA_AUTH_* > its secret file > site >
-        // ANACONDA_CLOUD_* > its secret file > [plugin.cloud] > [plugin.auth] > default.
-        let secrets = [
-            ("anaconda_auth_keyring_path", "/from/secret\n"),
-            ("anaconda_cloud_keyring_path", "/from/cloud-secret"),
-        ];
-        let env = [
-            ("ANACONDA_AUTH_KEYRING_PATH", "/from/env"),
-            ("ANACONDA_CLOUD_KEYRING_PATH", "/from/cloud-env"),
-        ];
-        let s = resolve_with(LAYERS, &secrets, &env, None).unwrap();
+    fn variables_then_secret_files_then_the_site() {
+        let s = resolve_with(LAYERS, &SECRETS, &VARIABLES, None).unwrap();
         assert_eq!(s.storage.keyring_path, PathBuf::from("/from/env"));
-        let s = resolve_with(LAYERS, &secrets, &env[1..], None).unwrap();
+        let s = resolve_with(LAYERS, &SECRETS, &VARIABLES[1..], None).unwrap();
         assert_eq!(s.storage.keyring_path, PathBuf::from("/from/secret"));
         let s = resolve_with(LAYERS, &[], &[], None).unwrap();
         assert_eq!(s.site.name.as_deref(), Some("second"));
@@ -442,23 +451,23 @@ keyring_path = "/from/site"
             "{:?}",
             s.warnings
         );
+    }
+
+    #[test]
+    fn the_deprecated_cloud_sources_win_over_plugin_auth() {
         let no_site = LAYERS.replace("keyring_path = \"/from/site\"\n", "");
-        let cloud_over_auth = |secrets: &[(&str, &str)], env: &[(&str, &str)]| {
+        let keyring_path = |secrets: &[(&str, &str)], env: &[(&str, &str)]| {
             resolve_with(&no_site, secrets, env, None)
                 .unwrap()
                 .storage
                 .keyring_path
         };
-        assert_eq!(
-            cloud_over_auth(&secrets[1..], &env[1..]),
-            PathBuf::from("/from/cloud-env")
-        );
-        assert_eq!(
-            cloud_over_auth(&secrets[1..], &[]),
-            PathBuf::from("/from/cloud-secret")
-        );
-        assert_eq!(cloud_over_auth(&[], &[]), PathBuf::from("/from/cloud"));
-        let s = resolve_with(&no_site, &[], &env[1..], None).unwrap();
+        let cloud_env = PathBuf::from("/from/cloud-env");
+        assert_eq!(keyring_path(&SECRETS[1..], &VARIABLES[1..]), cloud_env);
+        let cloud_secret = PathBuf::from("/from/cloud-secret");
+        assert_eq!(keyring_path(&SECRETS[1..], &[]), cloud_secret);
+        assert_eq!(keyring_path(&[], &[]), PathBuf::from("/from/cloud"));
+        let s = resolve_with(&no_site, &[], &VARIABLES[1..], None).unwrap();
         assert!(
             s.warnings
                 .iter()
@@ -466,47 +475,35 @@ keyring_path = "/from/site"
             "{:?}",
             s.warnings
         );
+    }
+
+    #[test]
+    fn plugin_cloud_wins_over_plugin_auth_in_one_file() {
+        let domain = |config: &str, pairs: &[(&str, &str)]| {
+            let s = resolve_with(config, &[], pairs, None).unwrap();
+            (s.site.domain, s.warnings.is_empty())
+        };
         let both =
             "[plugin.auth]\ndomain = \"auth.example\"\n[plugin.cloud]\ndomain = \"c.example\"\n";
-        assert_eq!(
-            resolve_with(both, &[], &[], None).unwrap().site.domain,
-            "c.example"
-        );
+        assert_eq!(domain(both, &[]).0, "c.example");
+        // An empty [plugin.cloud] sets nothing and is not warned about.
         let auth = "[plugin.auth]\ndomain = \"auth.example\"\n[plugin.cloud]\n";
-        let s = resolve_with(auth, &[], &[], None).unwrap();
-        assert_eq!(s.site.domain, "auth.example");
-        assert!(
-            s.warnings.is_empty(),
-            "an empty [plugin.cloud] sets nothing"
-        );
-        assert_eq!(
-            resolve_with(auth, &[], &[("ANACONDA_CLOUD_DOMAIN", "env.example")], None)
-                .unwrap()
-                .site
-                .domain,
-            "env.example"
-        );
-        let s = resolve_with("", &[], &[], None).unwrap();
-        assert_eq!(s.site.domain, "anaconda.com");
-        assert!(s.warnings.is_empty());
-        // A domain from a secret file counts like one from a variable.
-        let s = resolve_with(
-            LAYERS,
-            &[("anaconda_auth_domain", "first.example")],
-            &[],
-            None,
-        )
-        .unwrap();
-        assert_eq!(s.site.name.as_deref(), Some("first"));
+        assert_eq!(domain(auth, &[]), ("auth.example".into(), true));
+        let cloud_variable = [("ANACONDA_CLOUD_DOMAIN", "env.example")];
+        assert_eq!(domain(auth, &cloud_variable).0, "env.example");
+        assert_eq!(domain("", &[]), ("anaconda.com".into(), true));
+    }
+
+    #[test]
+    fn a_domain_from_a_secret_file_picks_a_site_and_a_cloud_variable_does_not() {
+        let secret = [("anaconda_auth_domain", "first.example")];
+        assert_eq!(site_of(LAYERS, &secret, &[]).as_deref(), Some("first"));
         // ANACONDA_CLOUD_DOMAIN is below the sites: it does not pick one.
-        let s = resolve_with(
-            LAYERS,
-            &[],
-            &[("ANACONDA_CLOUD_DOMAIN", "first.example")],
-            None,
-        )
-        .unwrap();
-        assert_eq!(s.site.name.as_deref(), Some("second"));
+        let cloud_variable = [("ANACONDA_CLOUD_DOMAIN", "first.example")];
+        assert_eq!(
+            site_of(LAYERS, &[], &cloud_variable).as_deref(),
+            Some("second")
+        );
     }
 
     #[test]
@@ -594,14 +591,8 @@ proxy_servers = {http = "http://auth:1"}
 
     #[test]
     fn a_domain_set_above_the_sites_picks_its_own_site_or_none() {
-        let s = resolve_with(
-            LAYERS,
-            &[],
-            &[("ANACONDA_AUTH_DOMAIN", "first.example")],
-            None,
-        )
-        .unwrap();
-        assert_eq!(s.site.name.as_deref(), Some("first"));
+        let variable = [("ANACONDA_AUTH_DOMAIN", "first.example")];
+        assert_eq!(site_of(LAYERS, &[], &variable).as_deref(), Some("first"));
         // No site for that domain: none applies, so the default site's keyring_path does not
         // leak into another domain's settings.
         let s = resolve_with(
@@ -634,29 +625,14 @@ proxy_servers = {http = "http://auth:1"}
 
     #[test]
     fn storage_and_keyring_values_are_checked() {
-        let s = resolve_with(
-            "",
-            &[],
-            &[("ANACONDA_AUTH_PREFERRED_TOKEN_STORAGE", "system")],
-            None,
-        )
-        .unwrap();
-        assert_eq!(s.storage.kind, Storage::System);
-        let s = resolve_with(
-            "[plugin.auth]\npreferred_token_storage = \"anaconda-keyring\"\n",
-            &[],
-            &[],
-            None,
-        )
-        .unwrap();
-        assert_eq!(s.storage.kind, Storage::File);
-        let err = resolve_with(
-            "[plugin.auth]\npreferred_token_storage = \"vault\"\n",
-            &[],
-            &[],
-            None,
-        )
-        .unwrap_err();
+        let storage = |config: &str, pairs: &[(&str, &str)]| {
+            resolve_with(config, &[], pairs, None).map(|s| s.storage.kind)
+        };
+        let variable = [("ANACONDA_AUTH_PREFERRED_TOKEN_STORAGE", "system")];
+        assert_eq!(storage("", &variable).unwrap(), Storage::System);
+        let file = "[plugin.auth]\npreferred_token_storage = \"anaconda-keyring\"\n";
+        assert_eq!(storage(file, &[]).unwrap(), Storage::File);
+        let err = storage("[plugin.auth]\npreferred_token_storage = \"vault\"\n", &[]).unwrap_err();
         assert!(
             err.to_string().contains("preferred_token_storage")
                 && err.to_string().contains("config.toml"),

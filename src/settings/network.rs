@@ -177,19 +177,42 @@ mod tests {
         Env::from_pairs(pairs.iter().copied())
     }
 
-    fn proxies(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
+    /// A connection with these settings.
+    fn connection(
+        ssl_verify: Option<SslVerify>,
+        proxies: &[(&str, &str)],
+        cert: Option<&str>,
+        key: Option<&str>,
+    ) -> Connection {
+        Connection {
+            ssl_verify,
+            proxy_servers: proxies
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+            client_cert: cert.map(PathBuf::from),
+            client_cert_key: key.map(PathBuf::from),
+        }
     }
 
-    fn ours(connection: Connection) -> NetworkSettings {
-        NetworkSettings {
+    fn condas() -> Connection {
+        let proxy = [("https", "http://conda-proxy:1")];
+        connection(
+            Some(SslVerify::No),
+            &proxy,
+            Some("/conda.pem"),
+            Some("/conda.key"),
+        )
+    }
+
+    /// The API's network for our `connection` and `variables`, with conda's from [`condas`].
+    fn api(connection: Connection, variables: &[(&str, &str)]) -> String {
+        let ours = NetworkSettings {
             connection,
             extra_headers: Vec::new(),
             timeout: Duration::from_secs(30),
-        }
+        };
+        summary(&ours.for_api(|| Ok(condas()), &env(variables)).unwrap())
     }
 
     /// A summary of a resolved network: verification, proxies as `key=url (from)`, certificate.
@@ -209,102 +232,88 @@ mod tests {
         )
     }
 
-    fn cert(path: &str) -> Option<PathBuf> {
-        Some(PathBuf::from(path))
+    const CONDAS_REST: &str = "cert=Some(\"/conda.pem\") key=Some(\"/conda.key\")";
+
+    #[test]
+    fn api_requests_take_condas_settings_for_what_ours_leave_unset() {
+        assert_eq!(
+            api(Connection::default(), &[]),
+            format!(
+                "verify=No proxies=[https=http://conda-proxy:1 (proxy_servers (conda's \
+                 settings))] no_proxy=None {CONDAS_REST}"
+            )
+        );
+        let ours = connection(
+            Some(SslVerify::Yes),
+            &[("http", "http://ours:2")],
+            Some("/o"),
+            None,
+        );
+        assert_eq!(
+            api(ours, &[]),
+            "verify=Yes proxies=[http=http://ours:2 (proxy_servers)] no_proxy=None \
+             cert=Some(\"/o\") key=None"
+        );
     }
 
     #[test]
-    fn api_requests_take_ours_then_condas_then_the_defaults() {
-        let conda = Connection {
-            ssl_verify: Some(SslVerify::No),
-            proxy_servers: proxies(&[("https", "http://conda-proxy:1")]),
-            client_cert: cert("/conda.pem"),
-            client_cert_key: cert("/conda.key"),
-        };
-        let cases: [(&str, Connection, &[(&str, &str)], &str); 5] = [
-            (
-                "nothing set anywhere but conda",
-                Connection::default(),
-                &[],
-                "verify=No proxies=[https=http://conda-proxy:1 (proxy_servers (conda's settings))] \
-                 no_proxy=None cert=Some(\"/conda.pem\") key=Some(\"/conda.key\")",
-            ),
-            (
-                "ours win key by key",
-                Connection {
-                    ssl_verify: Some(SslVerify::Yes),
-                    proxy_servers: proxies(&[("http", "http://ours:2")]),
-                    client_cert: cert("/ours.pem"),
-                    client_cert_key: None,
-                },
-                &[],
-                "verify=Yes proxies=[http=http://ours:2 (proxy_servers)] no_proxy=None \
-                 cert=Some(\"/ours.pem\") key=None",
-            ),
-            (
-                "the environment's proxies fill the schemes configured ones leave out",
-                Connection {
-                    proxy_servers: proxies(&[("http", "http://ours:2")]),
-                    ..Connection::default()
-                },
-                &[
-                    ("HTTPS_PROXY", "http://env:3"),
-                    ("http_proxy", "http://env:4"),
-                    ("no_proxy", "localhost"),
-                ],
-                "verify=No proxies=[http=http://ours:2 (proxy_servers), https=http://env:3 \
-                 (the variable HTTPS_PROXY)] no_proxy=Some(\"localhost\") \
-                 cert=Some(\"/conda.pem\") key=Some(\"/conda.key\")",
-            ),
-            (
-                "an `all` proxy covers every scheme",
-                Connection {
-                    proxy_servers: proxies(&[("all", "http://all:5")]),
-                    ..Connection::default()
-                },
-                &[
-                    ("HTTPS_PROXY", "http://env:3"),
-                    ("ALL_PROXY", "http://env:6"),
-                ],
-                "verify=No proxies=[all=http://all:5 (proxy_servers)] no_proxy=None \
-                 cert=Some(\"/conda.pem\") key=Some(\"/conda.key\")",
-            ),
-            (
-                "upper case wins over lower case",
-                Connection::default(),
-                &[
-                    ("ALL_PROXY", "http://upper:7"),
-                    ("all_proxy", "http://lower:8"),
-                    ("NO_PROXY", "a"),
-                    ("no_proxy", "b"),
-                ],
-                "verify=No proxies=[https=http://conda-proxy:1 (proxy_servers (conda's settings)), \
-                 all=http://upper:7 (the variable ALL_PROXY)] no_proxy=Some(\"a\") \
-                 cert=Some(\"/conda.pem\") key=Some(\"/conda.key\")",
-            ),
+    fn the_environments_proxies_fill_the_schemes_configured_ones_leave_out() {
+        let http = connection(None, &[("http", "http://ours:2")], None, None);
+        let variables = [
+            ("HTTPS_PROXY", "http://env:3"),
+            ("http_proxy", "http://env:4"),
+            ("no_proxy", "localhost"),
         ];
-        for (case, connection, variables, expected) in cases {
-            let network = ours(connection)
-                .for_api(|| Ok(conda.clone()), &env(variables))
-                .unwrap();
-            assert_eq!(summary(&network), expected, "{case}");
-        }
+        assert_eq!(
+            api(http, &variables),
+            format!(
+                "verify=No proxies=[http=http://ours:2 (proxy_servers), https=http://env:3 \
+                 (the variable HTTPS_PROXY)] no_proxy=Some(\"localhost\") {CONDAS_REST}"
+            )
+        );
+        // An `all` proxy covers every scheme.
+        let all = connection(None, &[("all", "http://all:5")], None, None);
+        let variables = [
+            ("HTTPS_PROXY", "http://env:3"),
+            ("ALL_PROXY", "http://env:6"),
+        ];
+        assert_eq!(
+            api(all, &variables),
+            format!(
+                "verify=No proxies=[all=http://all:5 (proxy_servers)] no_proxy=None {CONDAS_REST}"
+            )
+        );
+        // Upper case wins over lower case.
+        let variables = [
+            ("ALL_PROXY", "http://upper:7"),
+            ("all_proxy", "http://lower:8"),
+            ("NO_PROXY", "a"),
+            ("no_proxy", "b"),
+        ];
+        assert_eq!(
+            api(Connection::default(), &variables),
+            format!(
+                "verify=No proxies=[https=http://conda-proxy:1 (proxy_servers (conda's \
+                 settings)), all=http://upper:7 (the variable ALL_PROXY)] no_proxy=Some(\"a\") \
+                 {CONDAS_REST}"
+            )
+        );
     }
 
     #[test]
     fn condas_files_are_not_read_when_ours_set_everything() {
-        let complete = ours(Connection {
-            ssl_verify: Some(SslVerify::Yes),
-            proxy_servers: proxies(&[("https", "http://ours:2")]),
-            client_cert: cert("/ours.pem"),
-            client_cert_key: None,
-        });
+        let ours = |connection| NetworkSettings {
+            connection,
+            extra_headers: Vec::new(),
+            timeout: Duration::from_secs(30),
+        };
+        let proxy = [("https", "http://ours:2")];
+        let complete = ours(connection(Some(SslVerify::Yes), &proxy, Some("/o"), None));
         let network = complete
             .for_api(|| panic!("conda's settings were read"), &env(&[]))
             .unwrap();
         assert_eq!(network.ssl_verify, SslVerify::Yes);
-        let gap = ours(Connection::default());
-        let err = gap
+        let err = ours(Connection::default())
             .for_api(|| Err(crate::error::Error::msg("bad .condarc")), &env(&[]))
             .unwrap_err();
         assert_eq!(err.to_string(), "bad .condarc");
@@ -312,12 +321,8 @@ mod tests {
 
     #[test]
     fn the_repository_check_takes_condas_settings_and_the_override() {
-        let conda = Connection {
-            ssl_verify: Some(SslVerify::Yes),
-            proxy_servers: proxies(&[("https", "http://conda-proxy:1")]),
-            client_cert: cert("/conda.pem"),
-            client_cert_key: None,
-        };
+        let proxy = [("https", "http://conda-proxy:1")];
+        let conda = connection(Some(SslVerify::Yes), &proxy, Some("/conda.pem"), None);
         let variables = env(&[("HTTP_PROXY", "http://env:4"), ("NO_PROXY", "x")]);
         assert_eq!(
             summary(&for_repo(&conda, None, &variables)),

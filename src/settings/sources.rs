@@ -61,49 +61,10 @@ impl Sources {
     pub fn load(env: &Env, config_path: &Path, requested_site: Option<&str>) -> Result<Sources> {
         let mut values = env_values(env, ENV_PREFIX);
         values.extend(secret_file_values(env, ENV_PREFIX));
-        let mut cloud_values = env_values(env, CLOUD_ENV_PREFIX);
-        cloud_values.extend(secret_file_values(env, CLOUD_ENV_PREFIX));
-        let mut warnings = Vec::new();
         let mut config = read_config(config_path)?.unwrap_or_default();
         let sites = take_sites(&mut config, config_path)?;
-        let default_site = match config.remove("default_site") {
-            None => None,
-            Some(toml::Value::String(name)) => Some(name),
-            Some(_) => {
-                return Err(Error::msg(format!(
-                    "Invalid value for default_site in {}: expected the name of a [sites.NAME] table",
-                    config_path.display()
-                )));
-            }
-        };
-        let (auth_table, cloud_table) = take_plugin_tables(&mut config);
-        let cloud_variables: Vec<String> = cloud_values
-            .iter()
-            .filter_map(|r| match &r.origin {
-                Origin::Env(name) => Some(name.clone()),
-                _ => None,
-            })
-            .collect();
-        if !cloud_variables.is_empty() {
-            warnings.push(format!(
-                "{} deprecated: rename to ANACONDA_AUTH_….",
-                match cloud_variables.as_slice() {
-                    [one] => format!("{one} is"),
-                    many => format!("{} are", many.join(", ")),
-                }
-            ));
-        }
-        if !cloud_table.is_empty() {
-            warnings.push(format!(
-                "[plugin.cloud] in {} is deprecated: rename it [plugin.auth]. Until then its \
-                 values win over [plugin.auth]'s, as with the Python tool.",
-                config_path.display()
-            ));
-        }
-        cloud_values.extend(table_values(&cloud_table, config_path, "plugin.cloud"));
-        cloud_values.extend(table_values(&auth_table, config_path, "plugin.auth"));
-        let plugin_values = cloud_values;
-
+        let default_site = take_default_site(&mut config, config_path)?;
+        let (plugin_values, warnings) = plugin_values(env, &mut config, config_path);
         let domain_above_sites = values
             .iter()
             .find(|r| r.key == "domain")
@@ -116,11 +77,8 @@ impl Sources {
             config_path,
         )?;
         if let Some(site) = &site {
-            values.extend(table_values(
-                &site.table,
-                config_path,
-                &format!("sites.{}", site.name),
-            ));
+            let table = format!("sites.{}", site.name);
+            values.extend(table_values(&site.table, config_path, &table));
         }
         values.extend(plugin_values);
         let sources = Sources {
@@ -131,16 +89,23 @@ impl Sources {
         if sites.is_empty()
             && let Some(requested) = requested_site
         {
-            // No sites: the one site is the implicit one of the configured domain.
-            let domain = sources
-                .string("domain")?
-                .map(|d| normalize_domain(&d).unwrap_or(d))
-                .unwrap_or_else(|| super::DEFAULT_DOMAIN.to_string());
-            if !normalize_domain(requested).is_ok_and(|r| same_domain(&r, &domain)) {
-                return Err(unknown_site(requested, &[domain], config_path));
-            }
+            sources.check_implicit_site(requested, config_path)?;
         }
         Ok(sources)
+    }
+
+    /// Without sites, the one site is the implicit one of the configured domain: `--at` must
+    /// name it.
+    fn check_implicit_site(&self, requested: &str, config_path: &Path) -> Result<()> {
+        let domain = self
+            .string("domain")?
+            .map(|d| normalize_domain(&d).unwrap_or(d))
+            .unwrap_or_else(|| super::DEFAULT_DOMAIN.to_string());
+        if normalize_domain(requested).is_ok_and(|r| same_domain(&r, &domain)) {
+            Ok(())
+        } else {
+            Err(unknown_site(requested, &[domain], config_path))
+        }
     }
 
     fn raw(&self, key: &str) -> Option<&Raw> {
@@ -260,6 +225,57 @@ impl Sources {
             _ => Err(invalid("expected a table of names to values")),
         }
     }
+}
+
+/// `default_site`: the name (or domain) of a `[sites.NAME]` table.
+fn take_default_site(config: &mut toml::Table, config_path: &Path) -> Result<Option<String>> {
+    match config.remove("default_site") {
+        None => Ok(None),
+        Some(toml::Value::String(name)) => Ok(Some(name)),
+        Some(_) => Err(Error::msg(format!(
+            "Invalid value for default_site in {}: expected the name of a [sites.NAME] table",
+            config_path.display()
+        ))),
+    }
+}
+
+/// The values below the sites: the deprecated `AnacondaCloudConfig` (`ANACONDA_CLOUD_*`, their
+/// secret files, `[plugin.cloud]`), then `[plugin.auth]`; and the warnings about the
+/// deprecated ones in use.
+fn plugin_values(
+    env: &Env,
+    config: &mut toml::Table,
+    config_path: &Path,
+) -> (Vec<Raw>, Vec<String>) {
+    let mut values = env_values(env, CLOUD_ENV_PREFIX);
+    values.extend(secret_file_values(env, CLOUD_ENV_PREFIX));
+    let (auth_table, cloud_table) = take_plugin_tables(config);
+    let mut warnings = Vec::new();
+    let cloud_variables: Vec<&str> = values
+        .iter()
+        .filter_map(|r| match &r.origin {
+            Origin::Env(name) => Some(name.as_str()),
+            _ => None,
+        })
+        .collect();
+    match cloud_variables.as_slice() {
+        [] => {}
+        [one] => warnings.push(format!("{one} is deprecated: rename to ANACONDA_AUTH_….")),
+        many => warnings.push(format!(
+            "{} are deprecated: rename to ANACONDA_AUTH_….",
+            many.join(", ")
+        )),
+    }
+    if !cloud_table.is_empty() {
+        warnings.push(format!(
+            "[plugin.cloud] in {} is deprecated: rename it [plugin.auth]. Until then its \
+             values win over [plugin.auth]'s, as with the Python tool.",
+            config_path.display()
+        ));
+    }
+    values.extend(table_values(&cloud_table, config_path, "plugin.cloud"));
+    values.extend(table_values(&auth_table, config_path, "plugin.auth"));
+    (values, warnings)
 }
 
 /// Every `<prefix><KEY>` variable (`ANACONDA_AUTH_`, `ANACONDA_CLOUD_`), as key → value.
