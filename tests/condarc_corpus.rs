@@ -17,7 +17,7 @@ mod common;
 use std::path::{Path, PathBuf};
 
 use anaconda_token::conda::channels::ChannelRules;
-use anaconda_token::conda::condarc::Condarc;
+use anaconda_token::conda::condarc::{Condarc, find_comment, line_ending};
 use common::*;
 use saphyr_parser::{Event, Parser};
 
@@ -181,43 +181,6 @@ fn is_blank(line: &str) -> bool {
 
 fn is_comment(line: &str) -> bool {
     content(line).trim_start().starts_with('#')
-}
-
-/// The file's line ending: that of its first line (`\n` when it has none).
-fn eol_of(text: &str) -> &'static str {
-    match text.find(['\n', '\r']) {
-        Some(i) if text[i..].starts_with("\r\n") => "\r\n",
-        Some(i) if text[i..].starts_with('\r') => "\r",
-        _ => "\n",
-    }
-}
-
-/// Byte offset of a comment (`#` after whitespace, outside quotes) in one line.
-fn find_comment(line: &str) -> Option<usize> {
-    let mut quote = None;
-    let mut escaped = false;
-    let mut prev: Option<char> = None;
-    for (i, c) in line.char_indices() {
-        match quote {
-            Some('"') if escaped => escaped = false,
-            Some('"') if c == '\\' => escaped = true,
-            Some(q) if c == q => quote = None,
-            Some(_) => {}
-            None => {
-                let after_space = prev.is_none_or(char::is_whitespace);
-                if c == '#' && after_space {
-                    return Some(i);
-                }
-                if (c == '"' || c == '\'')
-                    && (after_space || prev.is_some_and(|p| "[{,:".contains(p)))
-                {
-                    quote = Some(c);
-                }
-            }
-        }
-        prev = Some(c);
-    }
-    None
 }
 
 /// The key as written at the start of its line: plain or quoted.
@@ -428,7 +391,7 @@ fn check_edit(old: &str, new: &str, changes: &[(String, Change)]) -> Result<Chec
     if !old_body.is_empty() && ends_with_break(old_body) != ends_with_break(new_body) {
         return Err("the final newline changed".into());
     }
-    let eol = eol_of(old_body);
+    let eol = line_ending(old_body);
     let norm = |t: &str| {
         let mut t = t.to_string();
         if !t.is_empty() && !ends_with_break(&t) {

@@ -12,7 +12,7 @@
 
 use std::path::Path;
 
-use anaconda_token::conda::condarc::Condarc;
+use anaconda_token::conda::condarc::{Condarc, double_quote};
 use proptest::prelude::*;
 
 const CHANNELS: [&str; 3] = [
@@ -46,19 +46,7 @@ impl Scalar {
         match self {
             Scalar::Plain(s) => s.clone(),
             Scalar::Single(s) => format!("'{}'", s.replace('\'', "''")),
-            Scalar::Double(s) => {
-                let mut out = String::from("\"");
-                for c in s.chars() {
-                    match c {
-                        '"' => out.push_str("\\\""),
-                        '\\' => out.push_str("\\\\"),
-                        '\t' => out.push_str("\\t"),
-                        c => out.push(c),
-                    }
-                }
-                out.push('"');
-                out
-            }
+            Scalar::Double(s) => double_quote(s),
         }
     }
 }
