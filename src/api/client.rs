@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 use reqwest::Method;
 use reqwest::blocking::{Client, RequestBuilder};
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime, pem::PemObject};
+use serde::de::DeserializeOwned;
 
 use crate::error::{Error, Result};
 use crate::output::Printer;
@@ -46,6 +47,75 @@ pub struct Response {
 impl Response {
     pub fn is_success(&self) -> bool {
         (200..300).contains(&self.status)
+    }
+
+    /// The one step from a JSON API's answer to a value: a success is decoded as `T` (see
+    /// [`json`](Self::json)), any other answer is [`error`](Self::error).
+    pub fn json_or_error<T: DeserializeOwned>(
+        &self,
+        method: &Method,
+        url: &str,
+        endpoint: &str,
+        message_at: &[&str],
+    ) -> Result<T> {
+        self.check(method, url, message_at, None)?;
+        self.json(endpoint)
+    }
+
+    /// A success is `Ok`; any other answer is [`error`](Self::error).
+    pub fn check(
+        &self,
+        method: &Method,
+        url: &str,
+        message_at: &[&str],
+        hint: Option<String>,
+    ) -> Result<()> {
+        if self.is_success() {
+            Ok(())
+        } else {
+            Err(self.error(method, url, message_at, hint))
+        }
+    }
+
+    /// The body as the JSON of `T`; anything else is `BadAnswer` naming `endpoint` (shown as
+    /// given: the caller redacts it).
+    pub fn json<T: DeserializeOwned>(&self, endpoint: &str) -> Result<T> {
+        serde_json::from_slice(&self.body).map_err(|e| Error::BadAnswer {
+            endpoint: endpoint.to_string(),
+            detail: format!(
+                "the answer is not the expected JSON (line {}, column {})",
+                e.line(),
+                e.column()
+            ),
+        })
+    }
+
+    /// A failed answer as an error: the method, the URL and the server's own words (both
+    /// redacted), the status, and what to do.
+    pub fn error(
+        &self,
+        method: &Method,
+        url: &str,
+        message_at: &[&str],
+        hint: Option<String>,
+    ) -> Error {
+        Error::Http {
+            method: method.to_string(),
+            url: redact(url),
+            status: self.status,
+            message: self.message(message_at),
+            hint,
+        }
+    }
+
+    /// The server's own words in an error answer: the first of the JSON pointers `message_at`
+    /// that holds text, shortened to 200 characters and redacted.
+    pub fn message(&self, message_at: &[&str]) -> Option<String> {
+        let value: serde_json::Value = serde_json::from_slice(&self.body).ok()?;
+        let text = message_at
+            .iter()
+            .find_map(|p| value.pointer(p).and_then(|v| v.as_str()))?;
+        Some(redact(&text.chars().take(200).collect::<String>()))
     }
 }
 
@@ -179,31 +249,13 @@ impl Http {
             )))
         })?;
         let origin = url.origin();
-        let mut method = request.method.clone();
-        let mut with_body = true;
-        let mut same_origin = true;
-        for hop in 0.. {
-            let started = Instant::now();
-            let outcome = self
-                .build(request, &method, &url, same_origin, with_body)
-                .send();
-            let elapsed = started.elapsed().as_millis();
-            let shown = redact(url.as_str());
-            let response = match outcome {
-                Ok(response) => response,
-                Err(e) => {
-                    let error = network_error(&url, &e);
-                    printer.debug(&format!("{method} {shown} -> {error} ({elapsed} ms)"));
-                    let connect = e.is_connect() && !e.is_timeout() && !holds_rustls_error(&e);
-                    return Err(if connect {
-                        Failure::Connect(error)
-                    } else {
-                        Failure::Final(error)
-                    });
-                }
-            };
-            let status = response.status().as_u16();
-            printer.debug(&format!("{method} {shown} -> {status} ({elapsed} ms)"));
+        let mut hop = Hop {
+            method: request.method.clone(),
+            with_body: true,
+            same_origin: true,
+        };
+        for count in 0.. {
+            let response = self.send_hop(request, &hop, &url, printer)?;
             let location = response
                 .headers()
                 .get(reqwest::header::LOCATION)
@@ -214,54 +266,53 @@ impl Http {
             if !request.follow_redirects {
                 return Ok((response, url));
             }
-            let refuse = |why: &str| {
-                Failure::Final(Error::Network {
-                    host: host_of(&url),
-                    reason: why.to_string(),
-                    tls: false,
-                })
-            };
-            if hop >= MAX_REDIRECTS {
-                return Err(refuse("too many redirects"));
-            }
-            let next = url
-                .join(location)
-                .map_err(|_| refuse("the server redirected to an invalid URL"))?;
-            let plain_remote = next.scheme() == "http"
-                && !next
-                    .host_str()
-                    .is_some_and(|h| crate::settings::is_loopback(h.trim_matches(['[', ']'])));
-            if plain_remote {
-                return Err(refuse("refused a redirect to plain HTTP"));
-            }
+            let next = redirect_target(&url, location, count)?;
             printer.debug(&format!("redirected to {}", redact(next.as_str())));
-            // As browsers do: 303 (and 301/302 after a POST) turn into a GET without the body.
-            if status == 303 && method != Method::HEAD
-                || matches!(status, 301 | 302) && method == Method::POST
-            {
-                method = Method::GET;
-                with_body = false;
-            }
+            hop.redirected(response.status().as_u16());
             // Credentials and configured headers are for the host they were set for only.
-            same_origin &= next.origin() == origin;
+            hop.same_origin &= next.origin() == origin;
             url = next;
         }
         unreachable!("the loop returns")
     }
 
-    fn build(
+    /// Sends one request of an attempt and logs it (method, redacted URL, status or error, time).
+    fn send_hop(
         &self,
         request: &Request,
-        method: &Method,
+        hop: &Hop,
         url: &reqwest::Url,
-        same_origin: bool,
-        with_body: bool,
-    ) -> RequestBuilder {
+        printer: &Printer,
+    ) -> std::result::Result<reqwest::blocking::Response, Failure> {
+        let started = Instant::now();
+        let outcome = self.build(request, hop, url).send();
+        let elapsed = started.elapsed().as_millis();
+        let (method, shown) = (&hop.method, redact(url.as_str()));
+        match outcome {
+            Ok(response) => {
+                let status = response.status().as_u16();
+                printer.debug(&format!("{method} {shown} -> {status} ({elapsed} ms)"));
+                Ok(response)
+            }
+            Err(e) => {
+                let error = network_error(url, &e);
+                printer.debug(&format!("{method} {shown} -> {error} ({elapsed} ms)"));
+                let connect = e.is_connect() && !e.is_timeout() && !holds_rustls_error(&e);
+                Err(if connect {
+                    Failure::Connect(error)
+                } else {
+                    Failure::Final(error)
+                })
+            }
+        }
+    }
+
+    fn build(&self, request: &Request, hop: &Hop, url: &reqwest::Url) -> RequestBuilder {
         let mut builder = self
             .client
-            .request(method.clone(), url.clone())
+            .request(hop.method.clone(), url.clone())
             .header(reqwest::header::ACCEPT, "application/json");
-        if same_origin {
+        if hop.same_origin {
             for (name, value) in &self.extra_headers {
                 builder = builder.header(name, value);
             }
@@ -269,7 +320,7 @@ impl Http {
                 builder = builder.bearer_auth(key.expose());
             }
         }
-        if with_body {
+        if hop.with_body {
             if let Some(json) = &request.json {
                 builder = builder.json(json);
             }
@@ -280,6 +331,56 @@ impl Http {
         // Headers are never logged, so the bearer value cannot reach the log.
         builder
     }
+}
+
+/// How the next request of an attempt is sent, as redirects change it.
+struct Hop {
+    method: Method,
+    with_body: bool,
+    /// Still on the first request's origin: credentials and configured headers go along.
+    same_origin: bool,
+}
+
+impl Hop {
+    /// As browsers do: 303 (and 301/302 after a POST) turn into a GET without the body.
+    fn redirected(&mut self, status: u16) {
+        if status == 303 && self.method != Method::HEAD
+            || matches!(status, 301 | 302) && self.method == Method::POST
+        {
+            self.method = Method::GET;
+            self.with_body = false;
+        }
+    }
+}
+
+/// Where the redirect number `count` (from 0) from `url` to `location` goes, if we follow it:
+/// at most [`MAX_REDIRECTS`], to a valid URL, never to plain HTTP off loopback.
+fn redirect_target(
+    url: &reqwest::Url,
+    location: &str,
+    count: usize,
+) -> std::result::Result<reqwest::Url, Failure> {
+    let refuse = |why: &str| {
+        Failure::Final(Error::Network {
+            host: host_of(url),
+            reason: why.to_string(),
+            tls: false,
+        })
+    };
+    if count >= MAX_REDIRECTS {
+        return Err(refuse("too many redirects"));
+    }
+    let next = url
+        .join(location)
+        .map_err(|_| refuse("the server redirected to an invalid URL"))?;
+    let plain_remote = next.scheme() == "http"
+        && !next
+            .host_str()
+            .is_some_and(|h| crate::settings::is_loopback(h.trim_matches(['[', ']'])));
+    if plain_remote {
+        return Err(refuse("refused a redirect to plain HTTP"));
+    }
+    Ok(next)
 }
 
 /// How long to wait before retrying `response`: its `Retry-After` (seconds or an HTTP date)
@@ -542,6 +643,35 @@ fn ca_bundle_error(path: &std::path::Path, detail: &str) -> Error {
 #[derive(Debug)]
 struct NoVerification(Arc<rustls::crypto::CryptoProvider>);
 
+type HandshakeSignatureValid = rustls::client::danger::HandshakeSignatureValid;
+
+/// rustls' check of a handshake signature (TLS 1.2 or 1.3).
+type SignatureCheck = fn(
+    &[u8],
+    &CertificateDer<'_>,
+    &rustls::DigitallySignedStruct,
+    &rustls::crypto::WebPkiSupportedAlgorithms,
+) -> std::result::Result<HandshakeSignatureValid, rustls::Error>;
+
+impl NoVerification {
+    /// Even without certificate verification the handshake signature is checked, with the
+    /// provider's algorithms.
+    fn check_signature(
+        &self,
+        check: SignatureCheck,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &rustls::DigitallySignedStruct,
+    ) -> std::result::Result<HandshakeSignatureValid, rustls::Error> {
+        check(
+            message,
+            cert,
+            dss,
+            &self.0.signature_verification_algorithms,
+        )
+    }
+}
+
 impl rustls::client::danger::ServerCertVerifier for NoVerification {
     fn verify_server_cert(
         &self,
@@ -559,13 +689,8 @@ impl rustls::client::danger::ServerCertVerifier for NoVerification {
         message: &[u8],
         cert: &CertificateDer<'_>,
         dss: &rustls::DigitallySignedStruct,
-    ) -> std::result::Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls12_signature(
-            message,
-            cert,
-            dss,
-            &self.0.signature_verification_algorithms,
-        )
+    ) -> std::result::Result<HandshakeSignatureValid, rustls::Error> {
+        self.check_signature(rustls::crypto::verify_tls12_signature, message, cert, dss)
     }
 
     fn verify_tls13_signature(
@@ -573,13 +698,8 @@ impl rustls::client::danger::ServerCertVerifier for NoVerification {
         message: &[u8],
         cert: &CertificateDer<'_>,
         dss: &rustls::DigitallySignedStruct,
-    ) -> std::result::Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls13_signature(
-            message,
-            cert,
-            dss,
-            &self.0.signature_verification_algorithms,
-        )
+    ) -> std::result::Result<HandshakeSignatureValid, rustls::Error> {
+        self.check_signature(rustls::crypto::verify_tls13_signature, message, cert, dss)
     }
 
     fn supported_verify_schemes(&self) -> Vec<rustls::SignatureScheme> {

@@ -5,7 +5,6 @@ use std::time::{Duration, Instant};
 
 use reqwest::Method;
 use serde::Deserialize;
-use serde::de::DeserializeOwned;
 
 use super::client::{Http, Request, Response};
 use crate::error::{Error, Result};
@@ -50,13 +49,13 @@ impl DeviceFlow<'_> {
     pub fn discover(&self, auth_base: &str) -> Result<Endpoints> {
         let url = format!("{auth_base}/.well-known/openid-configuration");
         let response = self.send(Request::new(Method::GET, &url))?;
-        expect_success(Method::GET, &url, &response)?;
         #[derive(Deserialize)]
         struct Discovery {
             device_authorization_endpoint: Option<String>,
             token_endpoint: Option<String>,
         }
-        let discovery: Discovery = parse(&url, &response)?;
+        let discovery: Discovery =
+            response.json_or_error(&Method::GET, &url, &redact(&url), MESSAGE_AT)?;
         match (
             discovery.device_authorization_endpoint,
             discovery.token_endpoint,
@@ -83,8 +82,7 @@ impl DeviceFlow<'_> {
             ..Request::new(Method::POST, url)
         };
         let response = self.send(request)?;
-        expect_success(Method::POST, url, &response)?;
-        parse(url, &response)
+        response.json_or_error(&Method::POST, url, &redact(url), MESSAGE_AT)
     }
 
     /// Polls until the user approved (the access token), refused, or the code expired.
@@ -115,7 +113,9 @@ impl DeviceFlow<'_> {
                 struct Token {
                     access_token: Secret,
                 }
-                return parse::<Token>(&endpoints.token, &response).map(|t| t.access_token);
+                return response
+                    .json::<Token>(&redact(&endpoints.token))
+                    .map(|t| t.access_token);
             }
             match oauth_error(&response).as_deref() {
                 Some("authorization_pending") => {}
@@ -126,7 +126,9 @@ impl DeviceFlow<'_> {
                     return Err(Error::msg("The login was denied in the browser."));
                 }
                 Some("expired_token") => return Err(expired()),
-                _ => return Err(http_error(Method::POST, &endpoints.token, &response)),
+                _ => {
+                    return Err(response.error(&Method::POST, &endpoints.token, MESSAGE_AT, None));
+                }
             }
             if Instant::now() + interval > deadline {
                 return Err(expired());
@@ -164,7 +166,7 @@ impl DeviceFlow<'_> {
                 struct ApiKey {
                     api_key: Secret,
                 }
-                return parse::<ApiKey>(url, &response).map(|k| k.api_key);
+                return response.json::<ApiKey>(&redact(url)).map(|k| k.api_key);
             }
             self.printer.debug(&format!(
                 "{url} gave HTTP {}: trying the next",
@@ -177,7 +179,7 @@ impl DeviceFlow<'_> {
                     response.status
                 ))
             } else {
-                http_error(Method::POST, url, &response)
+                response.error(&Method::POST, url, MESSAGE_AT, None)
             });
         }
         Err(failure.unwrap_or_else(|| Error::msg("No API key endpoint answered.")))
@@ -217,43 +219,9 @@ fn oauth_error(response: &Response) -> Option<String> {
     value.get("error")?.as_str().map(str::to_string)
 }
 
-fn expect_success(method: Method, url: &str, response: &Response) -> Result<()> {
-    if response.is_success() {
-        Ok(())
-    } else {
-        Err(http_error(method, url, response))
-    }
-}
-
-/// A failed answer: the method, the URL, the status and the server's own words, redacted.
-fn http_error(method: Method, url: &str, response: &Response) -> Error {
-    let message = serde_json::from_slice::<serde_json::Value>(&response.body)
-        .ok()
-        .and_then(|v| {
-            ["/error_description", "/error", "/message", "/detail"]
-                .iter()
-                .find_map(|p| v.pointer(p).and_then(|m| m.as_str()).map(str::to_string))
-        })
-        .map(|m| redact(&m.chars().take(200).collect::<String>()));
-    Error::Http {
-        method: method.to_string(),
-        url: redact(url),
-        status: response.status,
-        message,
-        hint: None,
-    }
-}
-
-fn parse<T: DeserializeOwned>(url: &str, response: &Response) -> Result<T> {
-    serde_json::from_slice(&response.body).map_err(|e| Error::BadAnswer {
-        endpoint: redact(url),
-        detail: format!(
-            "the answer is not the expected JSON (line {}, column {})",
-            e.line(),
-            e.column()
-        ),
-    })
-}
+/// Where the auth server puts its own words in an error answer (OAuth's `error_description`
+/// first), most specific first.
+const MESSAGE_AT: &[&str] = &["/error_description", "/error", "/message", "/detail"];
 
 #[cfg(test)]
 mod tests {

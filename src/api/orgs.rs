@@ -10,7 +10,7 @@ use serde::de::DeserializeOwned;
 use super::client::{Http, Request, Response};
 use crate::error::{Error, Result};
 use crate::output::Printer;
-use crate::secret::{Secret, redact};
+use crate::secret::Secret;
 
 #[derive(Debug, Clone, Deserialize)]
 pub struct Organization {
@@ -198,26 +198,16 @@ pub struct Api<'a> {
 
 impl Api<'_> {
     pub fn organizations(&self) -> Result<Vec<Organization>> {
-        let path = "/api/organizations/my";
-        let response = self.call(Method::GET, path, None)?;
-        self.expect_ok(Method::GET, path, &response, None)?;
-        parse(path, &response)
+        self.get("/api/organizations/my")
     }
 
     pub fn account(&self) -> Result<Account> {
-        parse("/api/account", &self.account_response()?)
+        self.get("/api/account")
     }
 
     /// The account as the service describes it, every field kept (for `whoami`).
     pub fn account_json(&self) -> Result<serde_json::Value> {
-        parse("/api/account", &self.account_response()?)
-    }
-
-    fn account_response(&self) -> Result<Response> {
-        let path = "/api/account";
-        let response = self.call(Method::GET, path, None)?;
-        self.expect_ok(Method::GET, path, &response, None)?;
-        Ok(response)
+        self.get("/api/account")
     }
 
     /// The organizations with a business subscription (a product code without `starter`).
@@ -242,8 +232,10 @@ impl Api<'_> {
         if response.status == 404 {
             return Ok(None);
         }
-        self.expect_ok(Method::GET, &path, &response, None)?;
-        parse(&path, &response).map(Some)
+        self.check_key(&response)?;
+        response
+            .json_or_error(&Method::GET, &self.url(&path), &path, MESSAGE_AT)
+            .map(Some)
     }
 
     /// Issues a new token, revoking the current one at once. Never retried.
@@ -283,8 +275,9 @@ impl Api<'_> {
             _ => None,
         };
         self.expect_ok(Method::PUT, &path, &response, hint)?;
-        let issued: IssuedAnswer =
-            parse(&path, &response).map_err(|e| e.with_note(&may_be_revoked))?;
+        let issued: IssuedAnswer = response
+            .json(&path)
+            .map_err(|e| e.with_note(&may_be_revoked))?;
         let token = Secret::new(
             issued
                 .token
@@ -351,6 +344,13 @@ impl Api<'_> {
         self.http.send(&request, self.printer)
     }
 
+    /// `GET path`, decoded as `T`.
+    fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T> {
+        let response = self.call(Method::GET, path, None)?;
+        self.check_key(&response)?;
+        response.json_or_error(&Method::GET, &self.url(path), path, MESSAGE_AT)
+    }
+
     fn expect_ok(
         &self,
         method: Method,
@@ -358,23 +358,33 @@ impl Api<'_> {
         response: &Response,
         hint: Option<String>,
     ) -> Result<()> {
-        if response.is_success() {
-            return Ok(());
-        }
+        self.check_key(response)?;
+        response.check(&method, &self.url(path), MESSAGE_AT, hint)
+    }
+
+    /// A refusal of the API key itself (401, or 403 saying `auth_required`) is an invalid key.
+    fn check_key(&self, response: &Response) -> Result<()> {
         if response.status == 401 || (response.status == 403 && is_auth_error(&response.body)) {
             return Err(Error::InvalidApiKey {
                 how: self.login_help.clone(),
             });
         }
-        Err(Error::Http {
-            method: method.to_string(),
-            url: redact(&format!("{}{path}", self.base)),
-            status: response.status,
-            message: server_message(&response.body),
-            hint,
-        })
+        Ok(())
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
     }
 }
+
+/// Where the API puts its own words in an error answer, most specific first.
+const MESSAGE_AT: &[&str] = &[
+    "/error/message",
+    "/message",
+    "/detail",
+    "/error/code",
+    "/error",
+];
 
 /// `/api/organizations/{org}/ce/current-token`, for a valid slug only.
 fn current_token_path(org: &str) -> Result<String> {
@@ -432,38 +442,6 @@ fn is_auth_error(body: &[u8]) -> bool {
                 .map(str::to_string)
         })
         .is_some_and(|code| code == "auth_required")
-}
-
-/// The server's own words from an error body, shortened and redacted.
-fn server_message(body: &[u8]) -> Option<String> {
-    let value: serde_json::Value = serde_json::from_slice(body).ok()?;
-    let text = [
-        "/error/message",
-        "/message",
-        "/detail",
-        "/error/code",
-        "/error",
-    ]
-    .iter()
-    .find_map(|p| {
-        value
-            .pointer(p)
-            .and_then(|v| v.as_str())
-            .map(str::to_string)
-    })?;
-    let text: String = text.chars().take(200).collect();
-    Some(redact(&text))
-}
-
-fn parse<T: DeserializeOwned>(path: &str, response: &Response) -> Result<T> {
-    serde_json::from_slice(&response.body).map_err(|e| Error::BadAnswer {
-        endpoint: path.to_string(),
-        detail: format!(
-            "the answer is not the expected JSON (line {}, column {})",
-            e.line(),
-            e.column()
-        ),
-    })
 }
 
 /// An `expires_at` value of any shape the service may send: text (see [`parse_expiry`]),
@@ -656,7 +634,13 @@ mod tests {
     fn server_messages_are_redacted() {
         let body = br#"{"error": {"code": "x", "message": "bad /t/abc/ Bearer k"}}"#;
         assert_eq!(
-            server_message(body).unwrap(),
+            Response {
+                status: 500,
+                body: body.to_vec(),
+                location: None,
+            }
+            .message(MESSAGE_AT)
+            .unwrap(),
             "bad /t/<redacted>/ Bearer <redacted>"
         );
     }
