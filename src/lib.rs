@@ -14,6 +14,7 @@ pub mod error;
 pub mod fs;
 pub mod output;
 pub mod passthrough;
+pub mod percent;
 pub mod prompt;
 pub mod secret;
 pub mod settings;

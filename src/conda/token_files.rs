@@ -4,18 +4,11 @@
 
 use std::path::{Path, PathBuf};
 
-use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, percent_decode_str, utf8_percent_encode};
+use percent_encoding::percent_decode_str;
 
 use crate::error::{Error, Result};
 use crate::fs::{self, Locks, Mode};
 use crate::secret::Secret;
-
-/// Everything but `A-Z a-z 0-9 _ . - ~` is escaped (Python's `quote_plus(url, safe="")`).
-const ESCAPED: &AsciiSet = &NON_ALPHANUMERIC
-    .remove(b'_')
-    .remove(b'.')
-    .remove(b'-')
-    .remove(b'~');
 
 /// One token file found on disk.
 #[derive(Debug, Clone)]
@@ -29,7 +22,8 @@ pub struct TokenFile {
 pub fn file_name(url: &str) -> String {
     let encoded: String = url
         .split(' ')
-        .map(|part| utf8_percent_encode(part, ESCAPED).to_string())
+        // Python's `quote_plus(url, safe="")`: a space is `+`, the rest as `crate::percent`.
+        .map(|part| crate::percent::encode(part).to_string())
         .collect::<Vec<_>>()
         .join("+");
     format!("{encoded}.token")
