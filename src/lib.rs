@@ -6,6 +6,7 @@
 //! [`conda`], [`prompt`]), and [`output`] prints.
 
 pub mod api;
+pub mod binary;
 pub mod cli;
 pub mod commands;
 pub mod conda;

@@ -6,11 +6,9 @@ use std::process::ExitCode;
 use clap::{CommandFactory, Parser};
 
 use anaconda_token::cli::{Cli, Command};
-use anaconda_token::context::Context;
 use anaconda_token::output::Printer;
-use anaconda_token::prompt::StdPrompter;
-use anaconda_token::settings::{Env, Overrides, Settings};
-use anaconda_token::{commands, error::Result};
+use anaconda_token::settings::Overrides;
+use anaconda_token::{binary, commands, error::Result};
 
 fn main() -> ExitCode {
     anaconda_token::secret::disable_core_dumps();
@@ -18,21 +16,12 @@ fn main() -> ExitCode {
         return match passed_on {
             // Windows: the program's own code, whole (it may not fit a u8).
             Ok(code) => std::process::exit(code),
-            Err(error) => {
-                Printer::new(false).error(&error);
-                ExitCode::from(error.exit_code() as u8)
-            }
+            Err(error) => binary::exit(&Printer::new(false), Err(error)),
         };
     }
     let cli = Cli::parse();
     let printer = Printer::new(cli.verbose);
-    match run(&cli, &printer) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(error) => {
-            printer.error(&error);
-            ExitCode::from(error.exit_code() as u8)
-        }
-    }
+    binary::exit(&printer, run(&cli, &printer))
 }
 
 /// The subcommands clap knows (with `help`): any other is passed on to the next `anaconda`.
@@ -54,8 +43,6 @@ fn run(cli: &Cli, printer: &Printer) -> Result<()> {
         _ => {}
     }
     let overrides = Overrides { at: cli.at.clone() };
-    let settings = Settings::resolve(&Env::from_process(), &overrides)?;
-    let prompter = Box::new(StdPrompter::new(printer.clone(), settings.stdin_timeout));
-    let mut ctx = Context::new(settings, printer.clone(), prompter);
+    let mut ctx = binary::context(printer, &overrides)?;
     commands::run(&mut ctx, &cli.command)
 }

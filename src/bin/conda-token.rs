@@ -6,11 +6,9 @@ use std::process::ExitCode;
 use clap::{CommandFactory, Parser};
 
 use anaconda_token::cli::CondaTokenCli;
-use anaconda_token::context::Context;
 use anaconda_token::output::Printer;
-use anaconda_token::prompt::StdPrompter;
-use anaconda_token::settings::{Env, Overrides, Settings};
-use anaconda_token::{commands, error::Result};
+use anaconda_token::settings::Overrides;
+use anaconda_token::{binary, commands};
 
 fn main() -> ExitCode {
     anaconda_token::secret::disable_core_dumps();
@@ -20,18 +18,7 @@ fn main() -> ExitCode {
         return ExitCode::SUCCESS;
     };
     let printer = Printer::new(cli.verbose);
-    match run(command, &printer) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(error) => {
-            printer.error(&error);
-            ExitCode::from(error.exit_code() as u8)
-        }
-    }
-}
-
-fn run(command: &anaconda_token::cli::CondaTokenCommand, printer: &Printer) -> Result<()> {
-    let settings = Settings::resolve(&Env::from_process(), &Overrides::default())?;
-    let prompter = Box::new(StdPrompter::new(printer.clone(), settings.stdin_timeout));
-    let mut ctx = Context::new(settings, printer.clone(), prompter);
-    commands::run_conda_token(&mut ctx, command)
+    let outcome = binary::context(&printer, &Overrides::default())
+        .and_then(|mut ctx| commands::run_conda_token(&mut ctx, command));
+    binary::exit(&printer, outcome)
 }
