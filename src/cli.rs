@@ -95,9 +95,9 @@ pub enum TokenCommand {
     /// Create and install a new repository token.
     Install(InstallArgs),
     /// Issue a new token for an organization, revoking the current one, and install it.
-    Reissue(ReissueArgs),
+    Reissue(IssueArgs),
     /// Extend the organization's token to its renewed subscription.
-    Sync(SyncArgs),
+    Sync(OrgArgs),
     /// Configure conda's default channels to access Anaconda's premium repository.
     Config(ConfigArgs),
     /// Uninstall a repository token for a specific organization.
@@ -141,38 +141,41 @@ impl DefaultChannelsFlag {
     }
 }
 
+/// `-o/--org`: the organization a command is about.
+#[derive(Debug, Args, Clone)]
+pub struct OrgArgs {
+    /// Organization name (slug).
+    #[arg(short, long)]
+    pub org: Option<String>,
+}
+
+impl OrgArgs {
+    /// The organization given, if any.
+    pub fn name(&self) -> Option<&str> {
+        self.org.as_deref()
+    }
+}
+
+/// What `install` and `reissue` take besides a token: the organization, whether to set
+/// default_channels, and `--yes`.
+#[derive(Debug, Args)]
+pub struct IssueArgs {
+    #[command(flatten)]
+    pub org: OrgArgs,
+    #[command(flatten)]
+    pub channels: DefaultChannelsFlag,
+    /// Accept all prompts.
+    #[arg(short, long)]
+    pub yes: bool,
+}
+
 #[derive(Debug, Args)]
 pub struct InstallArgs {
     /// Optionally, provide the token received via email or web interface ('-' reads it from stdin).
     #[arg(value_name = "TOKEN")]
     pub token: Option<String>,
-    /// Organization name (slug).
-    #[arg(short, long)]
-    pub org: Option<String>,
     #[command(flatten)]
-    pub channels: DefaultChannelsFlag,
-    /// Accept all prompts.
-    #[arg(short, long)]
-    pub yes: bool,
-}
-
-#[derive(Debug, Args)]
-pub struct ReissueArgs {
-    /// Organization name (slug).
-    #[arg(short, long)]
-    pub org: Option<String>,
-    #[command(flatten)]
-    pub channels: DefaultChannelsFlag,
-    /// Accept all prompts.
-    #[arg(short, long)]
-    pub yes: bool,
-}
-
-#[derive(Debug, Args)]
-pub struct SyncArgs {
-    /// Organization name (slug).
-    #[arg(short, long)]
-    pub org: Option<String>,
+    pub issue: IssueArgs,
 }
 
 #[derive(Debug, Args)]
@@ -187,9 +190,8 @@ pub struct ConfigArgs {
 
 #[derive(Debug, Args)]
 pub struct UninstallArgs {
-    /// Organization name (slug).
-    #[arg(short, long)]
-    pub org: Option<String>,
+    #[command(flatten)]
+    pub org: OrgArgs,
     /// Uninstall all tokens.
     #[arg(short, long, conflicts_with = "org")]
     pub all: bool,
@@ -215,9 +217,8 @@ pub struct SetArgs {
     /// The token to install.
     #[arg(value_name = "TOKEN")]
     pub token: String,
-    /// Organization name (slug).
-    #[arg(short, long)]
-    pub org: Option<String>,
+    #[command(flatten)]
+    pub org: OrgArgs,
     #[command(flatten)]
     pub channels: DefaultChannelsFlag,
     #[command(flatten)]

@@ -9,71 +9,111 @@ use crate::error::Result;
 
 pub fn run(ctx: &mut Context, args: &ConfigArgs) -> Result<()> {
     let path = ctx.settings.paths.user_condarc.clone();
-    configure(ctx, &path, args.force, &[], "--force")?;
+    let ask = Ask {
+        force: args.force,
+        archive: &[],
+        answer_flag: "--force",
+    };
+    configure(ctx, &path, &ask)?;
     Ok(())
 }
 
+/// What [`configure`] sets, and whether it asks first.
+#[derive(Debug, Clone, Copy)]
+pub struct Ask<'a> {
+    /// Change `default_channels` without asking.
+    pub force: bool,
+    /// Archive channels to add to the default channels (`conda-token set
+    /// --include-archive-channels`).
+    pub archive: &'a [String],
+    /// The option that answers the question ahead (named when it cannot be asked).
+    pub answer_flag: &'static str,
+}
+
+/// What the `.condarc` needs, found before anything is asked.
+struct Plan {
+    /// The `default_channels` it has now.
+    existing: Vec<String>,
+    /// They already are the repository's channels (and no archive channels are wanted).
+    defaults_right: bool,
+    /// No file conda reads names `channels`: `channels: [defaults]` is added.
+    add_channels: bool,
+}
+
 /// The `config` flow on the `.condarc` at `path`. Returns whether conda is configured now
-/// (`false` when the user declined). `flag` is the option that answers the question ahead.
+/// (`false` when the user declined).
 ///
 /// Besides `default_channels`, conda 26 and later need `channels` to name `defaults`: they
 /// configure no channels of their own. When no file conda reads sets `channels` (and
 /// `CONDA_CHANNELS` is unset), `channels: [defaults]` is added in the same edit.
-pub fn configure(
-    ctx: &mut Context,
-    path: &Path,
-    force: bool,
-    archive: &[String],
-    flag: &'static str,
-) -> Result<bool> {
+pub fn configure(ctx: &mut Context, path: &Path, ask: &Ask) -> Result<bool> {
     ctx.printer.line(&format!(
         "Configuring your {} file",
         ctx.printer.accent(".condarc")
     ));
     let repo = ctx.settings.site.repo_url.clone();
-    let rc = condarc::Condarc::load(path)?;
-    let existing = rc.get_list("default_channels").unwrap_or_default();
-    let conda = ctx.conda_settings()?;
-    let defaults_right =
-        archive.is_empty() && conda.channel_rules().is_configured(&existing, &repo);
-    let add_channels = conda.channels_set_in.is_none()
-        && !rc
-            .get_list("channels")
-            .is_some_and(|list| list.iter().any(|c| !c.trim().is_empty()));
-    if defaults_right && !add_channels {
+    let plan = plan(ctx, path, &repo, ask.archive)?;
+    if plan.defaults_right && !plan.add_channels {
         ctx.printer
             .line("Default channels already configured, nothing to do.");
         return Ok(true);
     }
-    if !force {
-        if defaults_right {
-            ctx.printer.line("Default channels already configured.");
-        } else if existing.is_empty() {
-            ctx.printer
-                .line("Prepared to set default channels in .condarc.");
-        } else {
-            ctx.printer.line("Existing default channels found:");
-            for channel in &existing {
-                ctx.printer.line(&format!("- {channel}"));
-            }
-            ctx.printer
-                .line("This action will override the existing default_channels setting.");
-        }
-        if add_channels {
-            ctx.printer.line(NO_CHANNELS);
-        }
-        if !ctx.prompter.confirm("Proceed?", flag)? {
+    if !ask.force {
+        if !confirm(ctx, &plan, ask.answer_flag)? {
             return Ok(false);
         }
-    } else if add_channels {
+    } else if plan.add_channels {
         ctx.printer.line(NO_CHANNELS);
     }
-    let wanted = channels::default_channels(&repo, archive);
-    condarc::edit(&ctx.locks, path, |rc| {
-        if !defaults_right {
-            rc.set_list("default_channels", &wanted);
+    let wanted = channels::default_channels(&repo, ask.archive);
+    write(ctx, path, &plan, &wanted)?;
+    Ok(true)
+}
+
+fn plan(ctx: &mut Context, path: &Path, repo: &str, archive: &[String]) -> Result<Plan> {
+    let rc = condarc::Condarc::load(path)?;
+    let existing = rc.get_list("default_channels").unwrap_or_default();
+    let conda = ctx.conda_settings()?;
+    let defaults_right = archive.is_empty() && conda.channel_rules().is_configured(&existing, repo);
+    let add_channels = conda.channels_set_in.is_none()
+        && !rc
+            .get_list("channels")
+            .is_some_and(|list| list.iter().any(|c| !c.trim().is_empty()));
+    Ok(Plan {
+        existing,
+        defaults_right,
+        add_channels,
+    })
+}
+
+/// Says what is about to change and asks; `answer_flag` answers it ahead.
+fn confirm(ctx: &mut Context, plan: &Plan, answer_flag: &'static str) -> Result<bool> {
+    if plan.defaults_right {
+        ctx.printer.line("Default channels already configured.");
+    } else if plan.existing.is_empty() {
+        ctx.printer
+            .line("Prepared to set default channels in .condarc.");
+    } else {
+        ctx.printer.line("Existing default channels found:");
+        for channel in &plan.existing {
+            ctx.printer.line(&format!("- {channel}"));
         }
-        if add_channels {
+        ctx.printer
+            .line("This action will override the existing default_channels setting.");
+    }
+    if plan.add_channels {
+        ctx.printer.line(NO_CHANNELS);
+    }
+    ctx.prompter.confirm("Proceed?", answer_flag)
+}
+
+/// One edit of the `.condarc`: the default channels, `channels`, `restore_free_channel`.
+fn write(ctx: &Context, path: &Path, plan: &Plan, wanted: &[String]) -> Result<()> {
+    condarc::edit(&ctx.locks, path, |rc| {
+        if !plan.defaults_right {
+            rc.set_list("default_channels", wanted);
+        }
+        if plan.add_channels {
             rc.set_list("channels", &["defaults".to_string()]);
         }
         // conda older than 25.9 needs this off for the new channels to take effect; newer
@@ -85,8 +125,7 @@ pub fn configure(
             rc.set_scalar("restore_free_channel", "false");
         }
         Ok(())
-    })?;
-    Ok(true)
+    })
 }
 
 /// Said when `channels: [defaults]` is added.

@@ -9,7 +9,7 @@
 use chrono::{DateTime, Utc};
 
 use crate::api::repo::{Validation, check_token_shape, rejection};
-use crate::cli::InstallArgs;
+use crate::cli::{InstallArgs, IssueArgs};
 use crate::commands::{config, organization};
 use crate::conda::condarc::Condarc;
 use crate::conda::{cache, token_files};
@@ -42,16 +42,21 @@ pub fn run(ctx: &mut Context, args: &InstallArgs) -> Result<()> {
     if let Some(token) = &given {
         check_given_token(token)?;
     }
-    let org = organization::choose(ctx, args.org.as_deref())?;
+    let args = &args.issue;
+    let org = organization::choose(ctx, args.org.name())?;
     preflight(ctx, args.channels.enabled())?;
     let installed = match given {
         Some(token) => install_given(ctx, &org, &token)?,
         None => {
-            let issued = issue(ctx, &org, args.yes, false)?;
+            let ask = Ask {
+                yes: args.yes,
+                always: false,
+            };
+            let issued = issue(ctx, &org, ask)?;
             install_issued(ctx, &org, issued)?
         }
     };
-    finish(ctx, args.channels.enabled(), args.yes, installed)
+    finish(ctx, args, installed)
 }
 
 /// Everything that can fail after a token is issued, checked before: issuing revokes the
@@ -74,18 +79,18 @@ pub fn preflight(ctx: &Context, configure_condarc: bool) -> Result<()> {
     Ok(())
 }
 
-/// Steps 5 and 6: configure conda (unless told not to), clean its index cache, say so. A token
-/// stored without validation ends in an error (exit 1) after conda was configured, so that
-/// scripts notice.
-pub fn finish(
-    ctx: &mut Context,
-    set_default_channels: bool,
-    yes: bool,
-    installed: Installed,
-) -> Result<()> {
-    let configured = set_default_channels && {
+/// Steps 5 and 6: configure conda (unless `--no-set-default-channels`), clean its index cache,
+/// say so. A token stored without validation ends in an error (exit 1) after conda was
+/// configured, so that scripts notice.
+pub fn finish(ctx: &mut Context, args: &IssueArgs, installed: Installed) -> Result<()> {
+    let configured = args.channels.enabled() && {
         let path = ctx.settings.paths.user_condarc.clone();
-        config::configure(ctx, &path, yes, &[], "--yes")?
+        let ask = config::Ask {
+            force: args.yes,
+            archive: &[],
+            answer_flag: "--yes",
+        };
+        config::configure(ctx, &path, &ask)?
     };
     cache::clean_index_cache(ctx.settings.conda_exe().as_deref(), &ctx.printer);
     match installed {
@@ -254,12 +259,21 @@ fn rejected(ctx: &Context, answer: &str, just_issued: Option<&str>) -> Error {
     }
 }
 
+/// Whether [`issue`] asks before the current token is revoked.
+#[derive(Debug, Clone, Copy)]
+pub struct Ask {
+    /// `--yes`: never ask.
+    pub yes: bool,
+    /// Ask even when no token exists (`reissue`: the user asked for a new one on purpose).
+    pub always: bool,
+}
+
 /// Step 2: ask the service for a new token, confirming first when one exists (or always, for
 /// `reissue`, since the old one is revoked either way). The keyring's lock is taken before the
 /// request and travels with the token until it is stored.
-pub fn issue(ctx: &mut Context, org: &str, yes: bool, always_warn: bool) -> Result<Issued> {
+pub fn issue(ctx: &mut Context, org: &str, ask: Ask) -> Result<Issued> {
     let exists = ctx.api()?.current_token(org)?.is_some();
-    if (exists || always_warn) && !yes {
+    if (exists || ask.always) && !ask.yes {
         if exists {
             ctx.printer.line(&format!(
                 "An existing token already exists for the organization {}.",

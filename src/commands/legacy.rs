@@ -28,7 +28,7 @@ struct SetOptions {
 pub fn set(ctx: &mut Context, args: &SetArgs) -> Result<()> {
     let token = Secret::new(args.token.trim());
     install::check_given_token(&token)?;
-    if let Some(org) = &args.org {
+    if let Some(org) = args.org.name() {
         crate::api::orgs::check_org_name(org)?;
         // A given token is validated before it is stored: nothing is left to report.
         let _ = install::install_given(ctx, org, &token)?;
@@ -129,14 +129,14 @@ fn apply_set(ctx: &mut Context, token: &Secret, path: &Path, options: &SetOption
         }
         Ok(())
     })?;
-    let configured = options.set_default_channels
-        && config::configure(
-            ctx,
-            path,
-            options.force,
-            &options.archive,
-            options.answer_flag,
-        )?;
+    let configured = options.set_default_channels && {
+        let ask = config::Ask {
+            force: options.force,
+            archive: &options.archive,
+            answer_flag: options.answer_flag,
+        };
+        config::configure(ctx, path, &ask)?
+    };
     cache::clean_index_cache(ctx.settings.conda_exe().as_deref(), &ctx.printer);
     Ok(configured)
 }

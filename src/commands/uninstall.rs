@@ -16,7 +16,7 @@ pub fn run(ctx: &mut Context, args: &UninstallArgs) -> Result<()> {
     } else {
         let org = args
             .org
-            .as_deref()
+            .name()
             .ok_or_else(|| Error::msg("Must explicitly provide an --org option"))?;
         crate::api::orgs::check_org_name(org)?;
         let (removed, remaining) = ctx.store.modify(|info| {
@@ -36,7 +36,7 @@ pub fn run(ctx: &mut Context, args: &UninstallArgs) -> Result<()> {
             "Successfully deleted {} repo tokens.",
             ctx.printer.accent("all")
         ));
-    } else if let Some(org) = &args.org {
+    } else if let Some(org) = args.org.name() {
         ctx.printer.line(&format!(
             "Successfully deleted token for organization: {}",
             ctx.printer.accent(org)
