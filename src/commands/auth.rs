@@ -1,6 +1,6 @@
 //! `anaconda whoami`, `anaconda auth api-key` and `anaconda logout`: the account side that
-//! `anaconda token` needs on a machine without the Python tools. (`anaconda login`, the OAuth
-//! device flow, is not implemented yet.)
+//! `anaconda token` needs on a machine without the Python tools. `anaconda login` (the OAuth
+//! device flow) is in `login.rs`.
 
 use crate::context::Context;
 use crate::error::{Error, Result};

@@ -85,11 +85,11 @@ pub fn run(ctx: &mut Context, args: &ListArgs) -> Result<()> {
     Ok(())
 }
 
-/// Validates one token as `install` does; the outcome as a status word.
 /// A conda token file for another URL (anaconda.org, a mirror) is not ours to judge: it is
 /// `not checked`, and sending its token to a URL we know nothing about would be a leak.
 const NOT_CHECKED: &str = "not checked (not the repository)";
 
+/// Validates one token as `install` does; the outcome as a status word.
 fn check(ctx: &Context, row: &Row) -> String {
     let is_repository = crate::settings::normalize_repo_url(&row.repo_url)
         .is_ok_and(|url| url == ctx.settings.site.repo_url);
