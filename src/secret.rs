@@ -100,35 +100,29 @@ fn redact_userinfo(text: &str) -> String {
     out
 }
 
+/// `/t/<token>/` → `/t/<redacted>/`.
 fn redact_token_paths(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(pos) = rest.find("/t/") {
-        out.push_str(&rest[..pos + 3]);
-        let after = &rest[pos + 3..];
-        let end = after
-            .find(|c: char| c == '/' || c.is_whitespace() || c == '"' || c == '\'')
-            .unwrap_or(after.len());
-        if end > 0 && after[..end] != *REDACTED {
-            out.push_str(REDACTED);
-        } else {
-            out.push_str(&after[..end]);
-        }
-        rest = &after[end..];
-    }
-    out.push_str(rest);
-    out
+    redact_after(text, "/t/", |c| {
+        c == '/' || c.is_whitespace() || c == '"' || c == '\''
+    })
 }
 
+/// `Bearer <key>` → `Bearer <redacted>`.
 fn redact_bearer(text: &str) -> String {
+    redact_after(text, "Bearer ", |c| {
+        c.is_whitespace() || c == '"' || c == '\'' || c == ','
+    })
+}
+
+/// Replaces what follows each `marker`, up to the first character that `ends` it, with
+/// [`REDACTED`]; nothing there stays nothing.
+fn redact_after(text: &str, marker: &str, ends: impl Fn(char) -> bool) -> String {
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
-    while let Some(pos) = rest.find("Bearer ") {
-        out.push_str(&rest[..pos + 7]);
-        let after = &rest[pos + 7..];
-        let end = after
-            .find(|c: char| c.is_whitespace() || c == '"' || c == '\'' || c == ',')
-            .unwrap_or(after.len());
+    while let Some(pos) = rest.find(marker) {
+        out.push_str(&rest[..pos + marker.len()]);
+        let after = &rest[pos + marker.len()..];
+        let end = after.find(&ends).unwrap_or(after.len());
         if end > 0 {
             out.push_str(REDACTED);
         }

@@ -320,6 +320,12 @@ mod tests {
             self.var(name, &value);
         }
 
+        fn var_paths(&mut self, pairs: &[(&str, &str)]) {
+            for (name, rel) in pairs {
+                self.var_path(name, rel);
+            }
+        }
+
         fn env(&self) -> Env {
             Env::from_pairs(self.vars.iter().map(|(k, v)| (k.as_str(), v.as_str())))
         }
@@ -348,10 +354,12 @@ mod tests {
     #[test]
     fn files_in_order_later_wins_then_variables() {
         let mut m = Machine::new();
-        m.var_path("CONDA_ROOT", "root");
-        m.var_path("XDG_CONFIG_HOME", "xdg");
-        m.var_path("CONDA_PREFIX", "env");
-        m.var_path("CONDARC", "custom.yml");
+        m.var_paths(&[
+            ("CONDA_ROOT", "root"),
+            ("XDG_CONFIG_HOME", "xdg"),
+            ("CONDA_PREFIX", "env"),
+            ("CONDARC", "custom.yml"),
+        ]);
         let files = [
             "etc/.condarc",
             "etc/condarc",
@@ -477,9 +485,11 @@ mod tests {
     fn a_file_reached_twice_is_read_at_its_first_place() {
         let mut m = Machine::new();
         // ~/.config/conda via XDG_CONFIG_HOME and again as itself; ~/.condarc via $CONDARC.
-        m.var_path("XDG_CONFIG_HOME", "home/.config/");
-        m.var_path("CONDA_PREFIX", "env");
-        m.var_path("CONDARC", "home/.condarc");
+        m.var_paths(&[
+            ("XDG_CONFIG_HOME", "home/.config/"),
+            ("CONDA_PREFIX", "env"),
+            ("CONDARC", "home/.condarc"),
+        ]);
         m.write("home/.config/conda/condarc", "ssl_verify: /xdg\n");
         m.write("home/.condarc", "ssl_verify: /user\n");
         m.write("env/.condarc", "ssl_verify: /env\n");
@@ -533,11 +543,18 @@ mod tests {
             net.ssl_verify,
             Some(SslVerify::CaBundle(m.p("home/ca.pem")))
         );
-        m.var("CONDA_VERIFY_SSL", "no");
-        m.var("CONDA_CLIENT_CERT_KEY", "$CERTS/env.key");
+        // The environment's spellings, aliases included, win over every file.
+        for (name, value) in [
+            ("CONDA_VERIFY_SSL", "no"),
+            ("CONDA_CLIENT_CERT_KEY", "$CERTS/env.key"),
+        ] {
+            m.var(name, value);
+        }
         let net = m.load().unwrap();
-        assert_eq!(net.ssl_verify, Some(SslVerify::No));
-        assert_eq!(net.client_ssl_cert_key, Some("/certs/env.key".into()));
+        assert_eq!(
+            (net.ssl_verify, net.client_ssl_cert_key),
+            (Some(SslVerify::No), Some("/certs/env.key".into()))
+        );
     }
 
     #[test]

@@ -458,9 +458,7 @@ fn nul_and_control_characters_are_invalid() {
 
 #[test]
 fn load_rejects_non_utf8() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join(".condarc");
-    std::fs::write(&path, b"a: 1\nb: \xff\n").unwrap();
+    let (_dir, path) = condarc_with(b"a: 1\nb: \xff\n");
     match Condarc::load(&path) {
         Err(Error::InvalidFile { detail, .. }) => {
             assert!(detail.starts_with("line 2, column 4: "), "{detail}")
@@ -475,16 +473,22 @@ fn mode_of(path: &Path) -> u32 {
     std::fs::metadata(path).unwrap().permissions().mode() & 0o777
 }
 
+/// A temporary folder with a `.condarc` holding `content`.
+fn condarc_with(content: impl AsRef<[u8]>) -> (tempfile::TempDir, std::path::PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(".condarc");
+    std::fs::write(&path, content).unwrap();
+    (dir, path)
+}
+
 fn locks(dir: &tempfile::TempDir) -> Locks {
     Locks::new(dir.path().join("locks"))
 }
 
 #[test]
 fn edit_writes_backup_and_keeps_mode() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join(".condarc");
     let old = "# mine\r\nchannels: [defaults]\r\nssl_verify: false";
-    std::fs::write(&path, old).unwrap();
+    let (dir, path) = condarc_with(old);
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
@@ -511,9 +515,7 @@ fn edit_writes_backup_and_keeps_mode() {
 
 #[test]
 fn edit_without_change_writes_nothing() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join(".condarc");
-    std::fs::write(&path, "ssl_verify: false\n").unwrap();
+    let (dir, path) = condarc_with("ssl_verify: false\n");
     edit(&locks(&dir), &path, |c| {
         c.set_scalar("ssl_verify", "false");
         Ok(())
@@ -541,10 +543,8 @@ fn edit_creates_missing_file_without_backup() {
 
 #[test]
 fn edit_leaves_invalid_file_untouched() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join(".condarc");
     let bad = b"key: value\n  bad: indent: x\n";
-    std::fs::write(&path, bad).unwrap();
+    let (dir, path) = condarc_with(bad);
     let mut called = false;
     let r = edit(&locks(&dir), &path, |c| {
         called = true;
@@ -559,9 +559,7 @@ fn edit_leaves_invalid_file_untouched() {
 
 #[test]
 fn edit_error_from_change_writes_nothing() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join(".condarc");
-    std::fs::write(&path, "a: 1\n").unwrap();
+    let (dir, path) = condarc_with("a: 1\n");
     let r: Result<()> = edit(&locks(&dir), &path, |c| {
         c.set_scalar("a", "2");
         Err(Error::msg("no"))
@@ -572,10 +570,8 @@ fn edit_error_from_change_writes_nothing() {
 
 #[test]
 fn edit_refuses_a_change_that_breaks_an_alias() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join(".condarc");
     let text = "default_channels: &ch [a]\nchannels: *ch\n";
-    std::fs::write(&path, text).unwrap();
+    let (dir, path) = condarc_with(text);
     let r = edit(&locks(&dir), &path, |c| {
         c.set_list("default_channels", &channels());
         Ok(())
@@ -587,9 +583,7 @@ fn edit_refuses_a_change_that_breaks_an_alias() {
 #[cfg(unix)]
 #[test]
 fn a_backup_that_is_a_link_is_replaced_not_followed() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join(".condarc");
-    std::fs::write(&path, "a: 1\n").unwrap();
+    let (dir, path) = condarc_with("a: 1\n");
     let victim = dir.path().join("victim");
     std::fs::write(&victim, "root-only content").unwrap();
     std::os::unix::fs::symlink(&victim, dir.path().join(".condarc.bak")).unwrap();
