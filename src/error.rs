@@ -1,6 +1,6 @@
 //! The one error type. Each variant carries what the user must know (file, organization, URL
 //! without secrets, status); `hint()` says what to do; `exit_code()` is 1, or 2 for usage errors.
-//! Errors are printed once, in `main`.
+//! Errors are printed once, by `binary::exit`.
 
 use std::path::PathBuf;
 
@@ -67,7 +67,8 @@ pub enum Error {
         hint: Option<String>,
     },
 
-    /// A file we could not read or write.
+    /// A file we could not read or write: every failure of `crate::fs`, and of the few
+    /// `std::fs` calls outside it (through [`Error::io`]).
     #[error("Could not {action} {}: {source}", .path.display())]
     Io {
         action: &'static str,
@@ -92,13 +93,6 @@ pub enum Error {
     },
 }
 
-/// I/O errors reach here from `crate::fs`, which has already named the action and the file.
-impl From<std::io::Error> for Error {
-    fn from(e: std::io::Error) -> Self {
-        Error::msg(e.to_string())
-    }
-}
-
 fn server_message(message: &Option<String>) -> String {
     match message {
         Some(m) if !m.trim().is_empty() => format!(" ({})", m.trim()),
@@ -121,6 +115,8 @@ impl Error {
         }
     }
 
+    /// Names the action and the file of a `std::io::Error`: the one way an I/O error gets
+    /// them (`crate::fs` uses it for all of its own).
     pub fn io(
         action: &'static str,
         path: impl Into<PathBuf>,

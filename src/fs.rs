@@ -9,6 +9,9 @@
 //! a link to a file of ours. Files the user linked on purpose (a `.condarc` kept in a dotfiles
 //! repository) are written through; links we did not choose (a `.bak`, a lock file) are never
 //! followed.
+//!
+//! Every public function here that can fail returns the typed `Error::Io { action, path, source }`
+//! ("Could not write ~/.condarc: …"): the one way an I/O error gets its action and file.
 
 use std::cell::RefCell;
 use std::fs::{self, File, Metadata, OpenOptions, TryLockError};
@@ -16,6 +19,8 @@ use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
 use std::time::{Duration, Instant, SystemTime};
+
+use crate::error::{Error, Result};
 
 /// How a file created by [`Locks::update`] or [`write_atomic`] gets its permissions.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -121,8 +126,9 @@ impl Locks {
     }
 
     /// Takes the exclusive lock for `path`, waiting at most [`LOCK_WAIT`] for another holder.
-    pub fn lock(&self, path: &Path) -> io::Result<Lock> {
+    pub fn lock(&self, path: &Path) -> Result<Lock> {
         self.lock_within(path, LOCK_WAIT)
+            .map_err(Error::io("lock", path))
     }
 
     fn lock_within(&self, path: &Path, wait: Duration) -> io::Result<Lock> {
@@ -194,34 +200,31 @@ impl Locks {
     /// Under the lock of `path`: reads the current content (`None` when missing), lets `change`
     /// decide the new content, and writes it atomically. `change` returning `Ok(None)` leaves
     /// the file as it is; an error from `change` also leaves it as it is and is passed on.
-    pub fn update<T, E>(
+    pub fn update<T>(
         &self,
         path: &Path,
         mode: Mode,
-        change: impl FnOnce(Option<&[u8]>) -> Result<(Option<Vec<u8>>, T), E>,
-    ) -> Result<T, E>
-    where
-        E: From<io::Error>,
-    {
+        change: impl FnOnce(Option<&[u8]>) -> Result<(Option<Vec<u8>>, T)>,
+    ) -> Result<T> {
         let path = &write_target(path);
-        let lock = self.lock(path).map_err(context("lock", path))?;
-        let current = read_optional(path).map_err(context("read", path))?;
+        let lock = self.lock(path)?;
+        let current = read_optional(path)?;
         let (new, result) = change(current.as_deref())?;
         if let Some(bytes) = new {
             remove_stale_temps(path, lock.acquired);
-            write_atomic(path, &bytes, mode).map_err(context("write", path))?;
+            write_atomic(path, &bytes, mode)?;
         }
         Ok(result)
     }
 
     /// Under the lock of `path`, removes the file when `remove` says so of its content (read
     /// under the same lock, so a writer cannot slip in between). Returns whether it was removed.
-    pub fn remove_if(&self, path: &Path, remove: impl FnOnce(&[u8]) -> bool) -> io::Result<bool> {
+    pub fn remove_if(&self, path: &Path, remove: impl FnOnce(&[u8]) -> bool) -> Result<bool> {
         if fs::symlink_metadata(path).is_err() {
             return Ok(false);
         }
-        let _lock = self.lock(path).map_err(context("lock", path))?;
-        let Some(content) = read_optional(path).map_err(context("read", path))? else {
+        let _lock = self.lock(path)?;
+        let Some(content) = read_optional(path)? else {
             return Ok(false);
         };
         if !remove(&content) {
@@ -230,7 +233,7 @@ impl Locks {
         match retry_in_use(|| fs::remove_file(path)) {
             Ok(()) => Ok(true),
             Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(false),
-            Err(e) => Err(context("remove", path)(e)),
+            Err(e) => Err(Error::io("remove", path)(e)),
         }
     }
 
@@ -238,19 +241,21 @@ impl Locks {
     /// user sees: its lock can be taken, an existing file is a regular file that is not
     /// immutable, and its folder (or the nearest existing parent) takes a new file as large as
     /// the file plus room to grow (a full disk fails here, not after a token was issued).
-    pub fn check_writable(&self, path: &Path) -> io::Result<()> {
+    pub fn check_writable(&self, path: &Path) -> Result<()> {
         let target = write_target(path);
-        let _lock = self.lock(&target).map_err(context("lock", &target))?;
+        let _lock = self.lock(&target)?;
+        let cannot_write = Error::io("write", &target);
         let size = match fs::metadata(&target) {
             Ok(meta) => {
-                check_regular(&meta).map_err(context("write", &target))?;
-                check_not_immutable(&target).map_err(context("write", &target))?;
+                check_regular(&meta)
+                    .and_then(|()| check_not_immutable(&target))
+                    .map_err(cannot_write)?;
                 meta.len()
             }
             Err(e) if e.kind() == io::ErrorKind::NotFound => 0,
-            Err(e) => return Err(context("write", &target)(e)),
+            Err(e) => return Err(cannot_write(e)),
         };
-        let dir = nearest_existing_dir(&target).map_err(context("write", &target))?;
+        let dir = nearest_existing_dir(&target).map_err(Error::io("write", &target))?;
         let probe = || -> io::Result<()> {
             // Named as the target's temp files, so that a probe killed mid-way is cleaned up
             // by the next write like any of them.
@@ -262,14 +267,8 @@ impl Locks {
             temp.flush()
         };
         probe().map_err(|e| {
-            io::Error::new(
-                e.kind(),
-                format!(
-                    "Could not write {} (in {}): {e}",
-                    target.display(),
-                    dir.display()
-                ),
-            )
+            let why = format!("the folder {} takes no new file: {e}", dir.display());
+            Error::io("write", &target)(io::Error::new(e.kind(), why))
         })
     }
 }
@@ -352,7 +351,7 @@ pub fn write_target(path: &Path) -> PathBuf {
 }
 
 /// Creates `dir` and its missing parents; the ones created here get mode 0700.
-pub fn create_dir_private(dir: &Path) -> io::Result<()> {
+fn create_dir_private(dir: &Path) -> io::Result<()> {
     if dir.as_os_str().is_empty() || dir.is_dir() {
         return Ok(());
     }
@@ -369,7 +368,11 @@ pub fn create_dir_private(dir: &Path) -> io::Result<()> {
 /// Reads `path`; a missing file is `None`. Only a regular file of at most [`MAX_FILE_SIZE`] is
 /// read: a FIFO, a device (`/dev/zero`) or a folder is an error at once, never a hang. Opened
 /// without blocking, so that opening a FIFO with no writer returns.
-pub fn read_optional(path: &Path) -> io::Result<Option<Vec<u8>>> {
+pub fn read_optional(path: &Path) -> Result<Option<Vec<u8>>> {
+    read_regular(path).map_err(Error::io("read", path))
+}
+
+fn read_regular(path: &Path) -> io::Result<Option<Vec<u8>>> {
     let mut options = OpenOptions::new();
     options.read(true);
     #[cfg(unix)]
@@ -463,24 +466,9 @@ fn check_not_immutable(path: &Path) -> io::Result<()> {
     Ok(())
 }
 
-/// Puts the action and the path into an I/O error's message, keeping its kind, so that the
-/// error can travel as a plain `io::Error` and still say which file it was about.
-pub fn context(action: &'static str, path: &Path) -> impl FnOnce(io::Error) -> io::Error {
-    let path = path.to_path_buf();
-    move |e| {
-        if e.to_string().starts_with("Could not ") {
-            return e;
-        }
-        io::Error::new(
-            e.kind(),
-            format!("Could not {action} {}: {e}", path.display()),
-        )
-    }
-}
-
 /// Writes `contents` to `path` through a temporary file in the same folder, fsync and rename.
 /// The caller holds the lock (see [`Locks::update`]). A symbolic link is written through.
-pub fn write_atomic(path: &Path, contents: &[u8], mode: Mode) -> io::Result<()> {
+pub fn write_atomic(path: &Path, contents: &[u8], mode: Mode) -> Result<()> {
     let path = &write_target(path);
     let existing = fs::metadata(path).ok();
     #[cfg(unix)]
@@ -501,13 +489,13 @@ pub fn write_atomic(path: &Path, contents: &[u8], mode: Mode) -> io::Result<()> 
         let _ = (mode, &existing);
         (0, None)
     };
-    replace(path, contents, bits, owner)
+    replace(path, contents, bits, owner).map_err(Error::io("write", path))
 }
 
 /// Writes `contents` as `path`, like `original` (its mode and, when allowed, its owner),
 /// replacing whatever `path` is, a symbolic link included, without following it: for backups,
 /// whose name another user may have planted as a link to a file of ours.
-pub fn write_like(path: &Path, contents: &[u8], original: &Metadata) -> io::Result<()> {
+pub fn write_like(path: &Path, contents: &[u8], original: &Metadata) -> Result<()> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::{MetadataExt, PermissionsExt};
@@ -517,11 +505,12 @@ pub fn write_like(path: &Path, contents: &[u8], original: &Metadata) -> io::Resu
             original.permissions().mode() & 0o777,
             Some((original.uid(), original.gid())),
         )
+        .map_err(Error::io("write", path))
     }
     #[cfg(not(unix))]
     {
         let _ = original;
-        replace(path, contents, 0, None)
+        replace(path, contents, 0, None).map_err(Error::io("write", path))
     }
 }
 
@@ -667,7 +656,7 @@ mod tests {
         let f = fixture();
         let path = f.dir.path().join("new").join("keyring");
         f.locks
-            .update::<_, io::Error>(&path, Mode::Secret, |old| {
+            .update(&path, Mode::Secret, |old| {
                 assert!(old.is_none());
                 Ok((Some(b"x".to_vec()), ()))
             })
@@ -733,7 +722,7 @@ mod tests {
         let link = f.dir.path().join(".condarc");
         std::os::unix::fs::symlink(&target, &link).unwrap();
         f.locks
-            .update::<_, io::Error>(&link, Mode::Public, |old| {
+            .update(&link, Mode::Public, |old| {
                 assert_eq!(old, Some(&b"a: 1\n"[..]));
                 Ok((Some(b"a: 2\n".to_vec()), ()))
             })
@@ -813,7 +802,7 @@ mod tests {
         // The store's own update under a lock the command holds goes ahead.
         f.locks
             .clone()
-            .update::<_, io::Error>(&path, Mode::Secret, |_| Ok((Some(b"x".to_vec()), ())))
+            .update(&path, Mode::Secret, |_| Ok((Some(b"x".to_vec()), ())))
             .unwrap();
         // Another process (another `Locks`) still waits for it.
         let other = Locks::new(f.dir.path().join("locks"));
@@ -827,9 +816,9 @@ mod tests {
         let f = fixture();
         let path = f.dir.path().join("f");
         fs::write(&path, "keep").unwrap();
-        let r = f.locks.update::<(), io::Error>(&path, Mode::Secret, |_| {
-            Err(io::Error::other("cannot parse"))
-        });
+        let r = f
+            .locks
+            .update::<()>(&path, Mode::Secret, |_| Err(Error::msg("cannot parse")));
         assert!(r.is_err());
         assert_eq!(fs::read_to_string(&path).unwrap(), "keep");
     }
@@ -844,7 +833,7 @@ mod tests {
         fs::write(&other, "someone else's").unwrap();
         std::thread::sleep(Duration::from_millis(20));
         f.locks
-            .update::<_, io::Error>(&path, Mode::Secret, |_| Ok((Some(b"x".to_vec()), ())))
+            .update(&path, Mode::Secret, |_| Ok((Some(b"x".to_vec()), ())))
             .unwrap();
         assert!(!stale.exists());
         assert!(other.exists(), "a temp file of another file is not ours");

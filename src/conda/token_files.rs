@@ -63,7 +63,7 @@ pub fn write(locks: &Locks, dir: &Path, url: &str, token: &Secret) -> Result<Pat
 
 /// Whether the token file for `url` in `dir` could be written now (before a token is issued).
 pub fn check_writable(locks: &Locks, dir: &Path, url: &str) -> Result<()> {
-    Ok(locks.check_writable(&dir.join(file_name(url)))?)
+    locks.check_writable(&dir.join(file_name(url)))
 }
 
 /// Removes the token file for `url` from `dir`; returns whether there was one.
@@ -123,7 +123,7 @@ fn remove_if(
     remove: impl FnOnce(&Secret) -> bool,
 ) -> Result<bool> {
     let path = dir.join(file_name(url));
-    Ok(locks.remove_if(&path, |bytes| remove(&secret_of(bytes)))?)
+    locks.remove_if(&path, |bytes| remove(&secret_of(bytes)))
 }
 
 /// A token file's content as conda reads it (surrounding whitespace trimmed).
@@ -134,9 +134,7 @@ fn secret_of(bytes: &[u8]) -> Secret {
 /// The token stored for exactly `url` in `dir`, if any.
 pub fn read(dir: &Path, url: &str) -> Result<Option<Secret>> {
     let path = dir.join(file_name(url));
-    Ok(fs::read_optional(&path)
-        .map_err(fs::context("read", &path))?
-        .map(|bytes| secret_of(&bytes)))
+    Ok(fs::read_optional(&path)?.map(|bytes| secret_of(&bytes)))
 }
 
 /// Every `*.token` file in the given folders (missing folders are skipped), first folder first,
@@ -147,7 +145,7 @@ pub fn list(dirs: &[&Path]) -> Result<Vec<TokenFile>> {
         let entries = match std::fs::read_dir(dir) {
             Ok(entries) => entries,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
-            Err(e) => return Err(fs::context("read", dir)(e).into()),
+            Err(e) => return Err(Error::io("read", *dir)(e)),
         };
         let mut in_dir = Vec::new();
         for entry in entries.flatten() {
@@ -159,8 +157,7 @@ pub fn list(dirs: &[&Path]) -> Result<Vec<TokenFile>> {
                 continue;
             }
             let path = entry.path();
-            let Some(content) = fs::read_optional(&path).map_err(fs::context("read", &path))?
-            else {
+            let Some(content) = fs::read_optional(&path)? else {
                 continue;
             };
             in_dir.push(TokenFile {

@@ -507,7 +507,7 @@ fn unknown_site(requested: &str, known: &[String], path: &Path) -> Error {
 /// Reads the config file; a missing file is no configuration.
 fn read_config(path: &Path) -> Result<Option<toml::Table>> {
     // Only a regular file of sane size: a FIFO or a device here must not hang every command.
-    let Some(bytes) = crate::fs::read_optional(path).map_err(Error::io("read", path))? else {
+    let Some(bytes) = crate::fs::read_optional(path)? else {
         return Ok(None);
     };
     let text = String::from_utf8(bytes).map_err(|_| Error::InvalidFile {

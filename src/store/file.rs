@@ -34,7 +34,7 @@ impl FileStore {
     }
 
     fn read(&self) -> Result<Map<String, Value>> {
-        let bytes = fs::read_optional(&self.path).map_err(Error::io("read", &self.path))?;
+        let bytes = fs::read_optional(&self.path)?;
         parse(&self.path, bytes.as_deref())
     }
 
@@ -132,10 +132,7 @@ fn secret_of(data: &Map<String, Value>, service: &str, user: &str) -> Option<Str
 
 /// The lock of the keyring file (also the OS keyring's, which has none of its own).
 pub(super) fn lock_file(locks: &Locks, path: &Path) -> StoreResult<Guard> {
-    let lock = locks
-        .lock(path)
-        .map_err(|e| Error::from(fs::context("lock", path)(e)))?;
-    Ok(lock.into())
+    Ok(locks.lock(path)?.into())
 }
 
 /// Applies one change to the file's data; whether it changed anything.

@@ -20,16 +20,16 @@ pub fn edit<T>(
     path: &Path,
     change: impl FnOnce(&mut Condarc) -> Result<T>,
 ) -> Result<T> {
-    let outcome = locks.update(path, Mode::Public, |old: Option<&[u8]>| {
+    locks.update(path, Mode::Public, |old: Option<&[u8]>| {
         let text = decode(path, old.unwrap_or_default())?;
         let mut doc = Condarc::parse(path, &text)?;
         let result = change(&mut doc)?;
         if let Some(detail) = &doc.broken {
-            return Err(EditError::Other(Error::msg(format!(
+            return Err(Error::msg(format!(
                 "Could not edit {}: the change would not leave valid YAML ({detail}); the file \
                  was left unchanged.",
                 path.display()
-            ))));
+            )));
         }
         if !doc.is_changed() {
             return Ok((None, result));
@@ -39,34 +39,7 @@ pub fn edit<T>(
             write_backup(path, old)?;
         }
         Ok((Some(new.into_bytes()), result))
-    });
-    outcome.map_err(|e| match e {
-        EditError::Io(source) => Error::Io {
-            action: "update",
-            path: path.to_path_buf(),
-            source,
-        },
-        EditError::Other(e) => e,
     })
-}
-
-/// `Locks::update` needs an error type that I/O errors convert into; `Error` has no such
-/// conversion (its I/O errors name their action and file), so this carries both kinds through.
-pub(super) enum EditError {
-    Io(std::io::Error),
-    Other(Error),
-}
-
-impl From<std::io::Error> for EditError {
-    fn from(e: std::io::Error) -> Self {
-        EditError::Io(e)
-    }
-}
-
-impl From<Error> for EditError {
-    fn from(e: Error) -> Self {
-        EditError::Other(e)
-    }
 }
 
 /// `<file>.bak` beside the file.
@@ -87,7 +60,7 @@ pub(super) fn write_backup(path: &Path, old: &[u8]) -> Result<()> {
     // left from a killed run.
     crate::fs::remove_stale_temps(&bak, std::time::SystemTime::now());
     let meta = std::fs::metadata(path).map_err(Error::io("read", path))?;
-    write_like(&bak, old, &meta).map_err(Error::io("write", &bak))
+    write_like(&bak, old, &meta)
 }
 
 /// The file's bytes as text; not UTF-8 is an invalid file (with the place of the first bad byte).

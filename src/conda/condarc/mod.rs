@@ -35,7 +35,7 @@ pub use lines::{find_comment, line_ending};
 pub use render::double_quote;
 use render::{Body, indent_continuations, render_entry, render_scalar};
 
-use crate::error::{Error, Result};
+use crate::error::Result;
 
 /// A parsed `.condarc`: its text and where each top-level key is in it.
 #[derive(Debug, Clone)]
@@ -78,7 +78,7 @@ impl Condarc {
 
     /// Reads and parses `path`; a missing file is an empty document.
     pub fn load(path: &Path) -> Result<Condarc> {
-        let bytes = crate::fs::read_optional(path).map_err(Error::io("read", path))?;
+        let bytes = crate::fs::read_optional(path)?;
         let text = decode(path, bytes.as_deref().unwrap_or_default())?;
         Condarc::parse(path, &text)
     }

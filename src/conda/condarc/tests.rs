@@ -2,6 +2,7 @@ use super::file::decode;
 use super::lines::line_spans;
 use super::render::render_scalar;
 use super::*;
+use crate::error::Error;
 use crate::fs::Locks;
 
 fn doc(text: &str) -> Condarc {
