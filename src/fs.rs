@@ -631,6 +631,13 @@ mod tests {
         fs::metadata(path).unwrap().permissions().mode() & 0o777
     }
 
+    /// `dir/name` written with `content`.
+    fn file_in(dir: &Path, name: &str, content: &str) -> PathBuf {
+        let path = dir.join(name);
+        fs::write(&path, content).unwrap();
+        path
+    }
+
     fn names_in(dir: &Path) -> Vec<String> {
         let mut names: Vec<_> = fs::read_dir(dir)
             .unwrap()
@@ -704,8 +711,7 @@ mod tests {
     fn public_file_keeps_its_mode() {
         use std::os::unix::fs::PermissionsExt;
         let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join(".condarc");
-        fs::write(&path, "a: 1\n").unwrap();
+        let path = file_in(dir.path(), ".condarc", "a: 1\n");
         fs::set_permissions(&path, fs::Permissions::from_mode(0o640)).unwrap();
         write_atomic(&path, b"a: 2\n", Mode::Public).unwrap();
         assert_eq!(mode_of(&path), 0o640);
@@ -740,12 +746,10 @@ mod tests {
     #[test]
     fn write_like_replaces_a_link_instead_of_following_it() {
         let dir = tempfile::tempdir().unwrap();
-        let victim = dir.path().join("victim");
-        fs::write(&victim, "precious").unwrap();
+        let victim = file_in(dir.path(), "victim", "precious");
         let bak = dir.path().join(".condarc.bak");
         std::os::unix::fs::symlink(&victim, &bak).unwrap();
-        let original = dir.path().join(".condarc");
-        fs::write(&original, "a: 1\n").unwrap();
+        let original = file_in(dir.path(), ".condarc", "a: 1\n");
         let meta = fs::metadata(&original).unwrap();
         write_like(&bak, b"a: 1\n", &meta).unwrap();
         assert_eq!(fs::read_to_string(&victim).unwrap(), "precious");
@@ -758,8 +762,7 @@ mod tests {
     fn a_planted_lock_link_is_not_followed() {
         let f = fixture();
         let path = f.dir.path().join("keyring");
-        let victim = f.dir.path().join("victim");
-        fs::write(&victim, "precious").unwrap();
+        let victim = file_in(f.dir.path(), "victim", "precious");
         fs::create_dir_all(f.dir.path().join("locks")).unwrap();
         std::os::unix::fs::symlink(&victim, f.locks.lock_file(&path)).unwrap();
         let err = f.locks.lock(&path).unwrap_err();
@@ -814,8 +817,7 @@ mod tests {
     #[test]
     fn failed_change_leaves_file_alone() {
         let f = fixture();
-        let path = f.dir.path().join("f");
-        fs::write(&path, "keep").unwrap();
+        let path = file_in(f.dir.path(), "f", "keep");
         let r = f
             .locks
             .update::<()>(&path, Mode::Secret, |_| Err(Error::msg("cannot parse")));

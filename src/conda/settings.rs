@@ -520,7 +520,6 @@ mod tests {
     #[test]
     fn values_paths_and_aliases() {
         let mut m = Machine::new();
-        m.var("CERTS", "/certs");
         m.write(
             "home/.condarc",
             concat!(
@@ -529,6 +528,8 @@ mod tests {
                 "client_cert_key: '${CERTS}/me.key'\n",
             ),
         );
+        // Variables in values are expanded when the files are read.
+        m.var("CERTS", "/certs");
         let net = m.load().unwrap();
         assert_eq!(
             net.ssl_verify,
