@@ -122,7 +122,7 @@ impl Backend for FileStore {
     }
 
     fn check_writable(&self) -> StoreResult<()> {
-        Ok(self.locks.check_writable(&self.path).map_err(Error::from)?)
+        Ok(self.locks.check_writable(&self.path)?)
     }
 }
 
