@@ -3,7 +3,11 @@
 #![allow(dead_code)]
 
 pub mod raw_http;
+pub mod snapshot;
 
+pub(crate) use snapshot::{Filters, cmd_snapshot};
+
+use std::cell::RefCell;
 use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
@@ -23,6 +27,8 @@ pub struct Home {
     /// `XDG_RUNTIME_DIR`: where the binary keeps its lock files, outside HOME.
     pub run: tempfile::TempDir,
     env: Vec<(String, String)>,
+    /// What snapshots of this HOME's runs hide (see `snapshot`).
+    filters: RefCell<Filters>,
 }
 
 impl Home {
@@ -53,7 +59,37 @@ impl Home {
                 }
             }
         }
-        Home { env, dir, run }
+        let mut filters = Filters::default();
+        for (folder, name) in [(dir.path(), "HOME"), (run.path(), "RUN")] {
+            // The canonical form first: on macOS it is the longer one (/private/var/…).
+            if let Ok(canonical) = folder.canonicalize() {
+                filters.add(canonical.to_string_lossy(), name);
+            }
+            filters.add(folder.to_string_lossy(), name);
+        }
+        Home {
+            env,
+            dir,
+            run,
+            filters: RefCell::new(filters),
+        }
+    }
+
+    /// What a snapshot of a run in this HOME hides: the folders, the mock API's address and the
+    /// keys and tokens the test named.
+    pub fn filters(&self) -> Filters {
+        self.filters.borrow().clone()
+    }
+
+    /// Shows `value` (a token the test made up) as `[name]` in snapshots.
+    pub fn filter(&self, value: &str, name: &str) -> &Self {
+        self.filters.borrow_mut().add(value, name);
+        self
+    }
+
+    /// Shows the mock API's URL as `[API]` and its host:port (the keyring domain) as `[DOMAIN]`.
+    pub fn filter_api(&self, api: &Api) -> &Self {
+        self.filter(&api.uri(), "API").filter(&api.domain(), "DOMAIN")
     }
 
     pub fn path(&self) -> &Path {
@@ -79,11 +115,13 @@ impl Home {
 
     /// Points the binary at the mock API (as domain) and repository, authenticated by env.
     pub fn with_api(&mut self, api: &Api) -> &mut Self {
+        self.filter_api(api);
         self.set("ANACONDA_AUTH_DOMAIN", api.uri())
             .set("CONDA_TOKEN_REPO_URL", api.repo_url())
     }
 
     pub fn with_env_key(&mut self) -> &mut Self {
+        self.filter(API_KEY, "API_KEY");
         self.set("ANACONDA_AUTH_API_KEY", API_KEY)
     }
 
@@ -218,6 +256,22 @@ impl Home {
         std::fs::create_dir_all(self.keyring_path().parent().unwrap()).unwrap();
         std::fs::write(self.keyring_path(), python_json(&file)).unwrap();
     }
+}
+
+/// The usual start: a mock API, and a HOME pointed at it (as domain and repository) and
+/// authenticated by `ANACONDA_AUTH_API_KEY`.
+pub fn setup() -> (Home, Api) {
+    let (mut home, api) = setup_without_key();
+    home.with_env_key();
+    (home, api)
+}
+
+/// A mock API and a HOME pointed at it, with no API key (the legacy commands need none).
+pub fn setup_without_key() -> (Home, Api) {
+    let api = Api::start();
+    let mut home = Home::new();
+    home.with_api(&api);
+    (home, api)
 }
 
 pub fn decode_entry(secret: &str) -> Value {

@@ -1,0 +1,96 @@
+//! A whole invocation as one text: exit code, stdout and stderr, with what changes from run to
+//! run (the temporary HOME, the mock server's port, the tokens and keys a test made up) replaced
+//! by names in brackets, so that an inline snapshot shows exactly what the user sees.
+//!
+//! `cmd_snapshot!(home, command, @"…")` runs `command` and compares; it returns the output for
+//! further checks. `cargo insta test --accept --test NAME` writes changed snapshots back into the
+//! test source (CI, with `CI=true`, only compares).
+
+use std::borrow::BorrowMut;
+
+use assert_cmd::Command;
+
+/// Values to hide and the names shown instead, in the order they are applied (longer first
+/// where one contains another).
+#[derive(Clone, Debug, Default)]
+pub struct Filters(Vec<(String, String)>);
+
+impl Filters {
+    /// Shows `value` as `[name]` (nothing is done for an empty value).
+    pub fn add(&mut self, value: impl Into<String>, name: &str) -> &mut Self {
+        let value = value.into();
+        if !value.is_empty() && !self.0.iter().any(|(v, _)| *v == value) {
+            self.0.push((value, format!("[{name}]")));
+        }
+        self
+    }
+
+    /// The filters as insta settings: each value matched literally.
+    pub fn settings(&self) -> insta::Settings {
+        let mut settings = insta::Settings::clone_current();
+        for (value, name) in &self.0 {
+            settings.add_filter(&regex::escape(value), name.as_str());
+        }
+        settings
+    }
+
+    /// Windows paths under a filtered folder written with `/`, so that one snapshot serves on
+    /// every system (`[HOME]\.condarc` → `[HOME]/.condarc`).
+    fn normalize_separators(&self, text: String) -> String {
+        if !cfg!(windows) {
+            return text;
+        }
+        let mut text = text;
+        for (value, _) in &self.0 {
+            let mut out = String::with_capacity(text.len());
+            let mut rest = text.as_str();
+            while let Some(at) = rest.find(value.as_str()) {
+                let (before, after) = rest.split_at(at + value.len());
+                out.push_str(before);
+                let end = after
+                    .find(|c: char| c.is_whitespace() || "'\"`,:;)".contains(c))
+                    .unwrap_or(after.len());
+                out.push_str(&after[..end].replace('\\', "/"));
+                rest = &after[end..];
+            }
+            out.push_str(rest);
+            text = out;
+        }
+        text
+    }
+}
+
+/// Runs the command and renders its output as the snapshot text (before filtering).
+pub fn run(filters: &Filters, mut cmd: impl BorrowMut<Command>) -> (String, std::process::Output) {
+    let output = cmd.borrow_mut().output().expect("the command runs");
+    let text = format!(
+        "success: {}\nexit_code: {}\n----- stdout -----\n{}\n----- stderr -----\n{}",
+        output.status.success(),
+        output
+            .status
+            .code()
+            .map_or_else(|| "none (killed by a signal)".to_string(), |c| c.to_string()),
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr),
+    );
+    (filters.normalize_separators(text), output)
+}
+
+/// `cmd_snapshot!(home, command, @"…")`: runs `command` (an `assert_cmd::Command`, or `&mut` one)
+/// and compares the rendered, filtered invocation with the inline snapshot. `home` is anything
+/// with a `filters()` method (a `Home`); `cmd_snapshot!(filters = f, …)` takes `Filters`.
+macro_rules! cmd_snapshot {
+    (filters = $filters:expr, $cmd:expr, @$snapshot:literal) => {{
+        let filters: $crate::common::snapshot::Filters = $filters;
+        let (text, output) = $crate::common::snapshot::run(&filters, $cmd);
+        filters
+            .settings()
+            .bind(|| ::insta::assert_snapshot!(text, @$snapshot));
+        output
+    }};
+    ($home:expr, $cmd:expr, @$snapshot:literal) => {
+        cmd_snapshot!(filters = $home.filters(), $cmd, @$snapshot)
+    };
+}
+#[allow(unused_imports)]
+pub(crate) use cmd_snapshot;
