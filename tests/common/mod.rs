@@ -67,6 +67,8 @@ impl Home {
             }
             filters.add(folder.to_string_lossy(), name);
         }
+        // How long each request took, in the `-v` log.
+        filters.pattern(r"\(\d+ ms\)", "([TIME])");
         Home {
             env,
             dir,
@@ -87,9 +89,22 @@ impl Home {
         self
     }
 
+    /// Shows what matches `pattern` as `replacement` in snapshots.
+    pub fn filter_pattern(&self, pattern: &str, replacement: &str) -> &Self {
+        self.filters.borrow_mut().pattern(pattern, replacement);
+        self
+    }
+
+    /// Shows the system's words for a refused connection as `[CONNECT ERROR]`.
+    pub fn filter_connect_errors(&self) -> &Self {
+        self.filters.borrow_mut().connect_errors();
+        self
+    }
+
     /// Shows the mock API's URL as `[API]` and its host:port (the keyring domain) as `[DOMAIN]`.
     pub fn filter_api(&self, api: &Api) -> &Self {
-        self.filter(&api.uri(), "API").filter(&api.domain(), "DOMAIN")
+        self.filter(&api.uri(), "API")
+            .filter(&api.domain(), "DOMAIN")
     }
 
     pub fn path(&self) -> &Path {

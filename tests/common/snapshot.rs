@@ -11,27 +11,51 @@ use std::borrow::BorrowMut;
 use assert_cmd::Command;
 
 /// Values to hide and the names shown instead, in the order they are applied (longer first
-/// where one contains another).
+/// where one contains another), then patterns for what differs between systems.
 #[derive(Clone, Debug, Default)]
-pub struct Filters(Vec<(String, String)>);
+pub struct Filters {
+    values: Vec<(String, String)>,
+    patterns: Vec<(regex::Regex, String)>,
+}
+
+/// What the operating system says about a failed connection ("Connection refused (os error
+/// 111)" on Linux, other words and numbers elsewhere).
+const CONNECT_ERROR: &str = r"(tcp connect error|error trying to connect): [^\n]*\(os error \d+\)";
 
 impl Filters {
     /// Shows `value` as `[name]` (nothing is done for an empty value).
     pub fn add(&mut self, value: impl Into<String>, name: &str) -> &mut Self {
         let value = value.into();
-        if !value.is_empty() && !self.0.iter().any(|(v, _)| *v == value) {
-            self.0.push((value, format!("[{name}]")));
+        if !value.is_empty() && !self.values.iter().any(|(v, _)| *v == value) {
+            self.values.push((value, format!("[{name}]")));
         }
         self
     }
 
-    /// The filters as insta settings: each value matched literally.
-    pub fn settings(&self) -> insta::Settings {
-        let mut settings = insta::Settings::clone_current();
-        for (value, name) in &self.0 {
-            settings.add_filter(&regex::escape(value), name.as_str());
+    /// Replaces what matches `pattern` (a regular expression) with `replacement` (which may
+    /// name groups: `$1`).
+    pub fn pattern(&mut self, pattern: &str, replacement: &str) -> &mut Self {
+        let regex = regex::Regex::new(pattern).expect("a valid filter pattern");
+        self.patterns.push((regex, replacement.to_string()));
+        self
+    }
+
+    /// The operating system's words for a refused connection, as `[CONNECT ERROR]`.
+    pub fn connect_errors(&mut self) -> &mut Self {
+        self.pattern(CONNECT_ERROR, "$1: [CONNECT ERROR]")
+    }
+
+    /// `text` with each value replaced by its name (and, on Windows, the paths under a filtered
+    /// folder written with `/`).
+    pub fn apply(&self, text: &str) -> String {
+        let mut text = self.normalize_separators(text.to_string());
+        for (value, name) in &self.values {
+            text = text.replace(value.as_str(), name);
         }
-        settings
+        for (regex, replacement) in &self.patterns {
+            text = regex.replace_all(&text, replacement.as_str()).into_owned();
+        }
+        text
     }
 
     /// Windows paths under a filtered folder written with `/`, so that one snapshot serves on
@@ -41,7 +65,7 @@ impl Filters {
             return text;
         }
         let mut text = text;
-        for (value, _) in &self.0 {
+        for (value, _) in &self.values {
             let mut out = String::with_capacity(text.len());
             let mut rest = text.as_str();
             while let Some(at) = rest.find(value.as_str()) {
@@ -60,20 +84,20 @@ impl Filters {
     }
 }
 
-/// Runs the command and renders its output as the snapshot text (before filtering).
+/// Runs the command and renders its output, filtered, as the snapshot text.
 pub fn run(filters: &Filters, mut cmd: impl BorrowMut<Command>) -> (String, std::process::Output) {
     let output = cmd.borrow_mut().output().expect("the command runs");
     let text = format!(
         "success: {}\nexit_code: {}\n----- stdout -----\n{}\n----- stderr -----\n{}",
         output.status.success(),
-        output
-            .status
-            .code()
-            .map_or_else(|| "none (killed by a signal)".to_string(), |c| c.to_string()),
+        output.status.code().map_or_else(
+            || "none (killed by a signal)".to_string(),
+            |c| c.to_string()
+        ),
         String::from_utf8_lossy(&output.stdout),
         String::from_utf8_lossy(&output.stderr),
     );
-    (filters.normalize_separators(text), output)
+    (filters.apply(&text), output)
 }
 
 /// `cmd_snapshot!(home, command, @"…")`: runs `command` (an `assert_cmd::Command`, or `&mut` one)
@@ -83,9 +107,7 @@ macro_rules! cmd_snapshot {
     (filters = $filters:expr, $cmd:expr, @$snapshot:literal) => {{
         let filters: $crate::common::snapshot::Filters = $filters;
         let (text, output) = $crate::common::snapshot::run(&filters, $cmd);
-        filters
-            .settings()
-            .bind(|| ::insta::assert_snapshot!(text, @$snapshot));
+        ::insta::assert_snapshot!(text, @$snapshot);
         output
     }};
     ($home:expr, $cmd:expr, @$snapshot:literal) => {
