@@ -3,18 +3,10 @@
 mod common;
 
 use common::*;
-use predicates::prelude::*;
 use serde_json::json;
 
 const TOKEN: &str = "tok-abc-123";
 const EXPIRES: &str = "2027-01-31T00:00:00";
-
-fn setup() -> (Home, Api) {
-    let api = Api::start();
-    let mut home = Home::new();
-    home.with_api(&api).with_env_key();
-    (home, api)
-}
 
 fn assert_installed(home: &Home, api: &Api, org: &str, token: &str) {
     let entry = home.entry(&api.domain()).expect("keyring entry written");
@@ -41,25 +33,21 @@ fn one_business_org_is_selected_issued_validated_stored_and_configured() {
     api.acme();
     api.will_issue("acme", TOKEN, EXPIRES);
 
-    let out = home.cmd(&["token", "install", "--yes"]).output().unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    let text = stdout(&out);
-    assert!(
-        text.contains("Only one organization found, automatically selecting: acme"),
-        "{text}"
-    );
-    assert!(
-        text.contains("Your conda token has been installed and expires 2027-01-31 00:00:00+00:00"),
-        "{text}"
-    );
-    assert!(
-        text.contains(
-            "Success! Your token has been installed and validated, and conda has been configured."
-        ),
-        "{text}"
-    );
+    home.filter(TOKEN, "TOKEN");
+    let out = cmd_snapshot!(home, home.cmd(&["token", "install", "--yes"]), @"
+    success: true
+    exit_code: 0
+    ----- stdout -----
+    Only one organization found, automatically selecting: acme
+    Your conda token has been installed and expires 2027-01-31 00:00:00+00:00. To view your token(s), you can use anaconda token list
+    Configuring your .condarc file
+    No conda configuration file sets channels, and conda 26 and later configure none of their own: channels: [defaults] will be added too, so that conda uses the default channels.
+    Success! Your token has been installed and validated, and conda has been configured.
+
+    ----- stderr -----
+    ");
     // The token is never printed by install.
-    assert!(!text.contains(TOKEN) && !stderr(&out).contains(TOKEN));
+    assert!(!stdout(&out).contains(TOKEN) && !stderr(&out).contains(TOKEN));
 
     assert_installed(&home, &api, "acme", TOKEN);
     let entry = home.entry(&api.domain()).unwrap();
@@ -92,11 +80,15 @@ fn several_orgs_without_terminal_ask_for_org() {
         (ACME_ID, "acme", "Acme", "commercial_subscription"),
         (BETA_ID, "beta", "Beta", "security_subscription"),
     ]);
-    home.cmd(&["token", "install", "--yes"])
-        .write_stdin("")
-        .assert()
-        .code(1)
-        .stderr(predicate::str::contains("acme, beta").and(predicate::str::contains("--org")));
+    cmd_snapshot!(home, home.cmd(&["token", "install", "--yes"]).write_stdin(""), @"
+    success: false
+    exit_code: 1
+    ----- stdout -----
+
+    ----- stderr -----
+    Error: Several organizations found (acme, beta) and no terminal to choose on.
+    Pass --org to answer it.
+    ");
     assert_nothing_stored(&home);
 }
 
@@ -108,9 +100,17 @@ fn several_orgs_with_org_flag() {
         (BETA_ID, "beta", "Beta", "security_subscription"),
     ]);
     api.will_issue("beta", TOKEN, EXPIRES);
-    home.cmd(&["token", "install", "-o", "beta", "-y"])
-        .assert()
-        .success();
+    cmd_snapshot!(home, home.cmd(&["token", "install", "-o", "beta", "-y"]), @"
+    success: true
+    exit_code: 0
+    ----- stdout -----
+    Your conda token has been installed and expires 2027-01-31 00:00:00+00:00. To view your token(s), you can use anaconda token list
+    Configuring your .condarc file
+    No conda configuration file sets channels, and conda 26 and later configure none of their own: channels: [defaults] will be added too, so that conda uses the default channels.
+    Success! Your token has been installed and validated, and conda has been configured.
+
+    ----- stderr -----
+    ");
     assert_installed(&home, &api, "beta", TOKEN);
     // --org given: the organization list is not fetched.
     assert!(
@@ -122,17 +122,25 @@ fn several_orgs_with_org_flag() {
 
 #[test]
 fn no_business_org_and_starter_only() {
-    for orgs in [
-        vec![],
-        vec![(FREE_ID, "hobby", "Hobby", "starter_subscription")],
-    ] {
-        let (home, api) = setup();
-        api.organizations(&orgs);
-        home.cmd(&["token", "install", "-y"])
-            .assert()
-            .code(1)
-            .stderr(predicate::str::contains("No organizations found."));
-        assert_nothing_stored(&home);
+    // Both say the same.
+    insta::allow_duplicates! {
+        for orgs in [
+            vec![],
+            vec![(FREE_ID, "hobby", "Hobby", "starter_subscription")],
+        ] {
+            let (home, api) = setup();
+            api.organizations(&orgs);
+            cmd_snapshot!(home, home.cmd(&["token", "install", "-y"]), @"
+            success: false
+            exit_code: 1
+            ----- stdout -----
+
+            ----- stderr -----
+            Error: No organizations found.
+            Your account has no organization with a business subscription. Ask your administrator to add you, or pass --org with the organization's name.
+            ");
+            assert_nothing_stored(&home);
+        }
     }
 }
 
@@ -143,9 +151,18 @@ fn existing_token_with_yes_is_reissued_without_asking() {
     api.current_token("acme", Some("2026-12-31T00:00:00Z"));
     api.issue("acme", TOKEN, EXPIRES);
     api.repo_accepts(TOKEN);
-    let out = home.cmd(&["token", "install", "-y"]).output().unwrap();
-    assert!(out.status.success(), "{}", stderr(&out));
-    assert!(!stdout(&out).contains("Proceed?") && !stderr(&out).contains("Proceed?"));
+    cmd_snapshot!(home, home.cmd(&["token", "install", "-y"]), @"
+    success: true
+    exit_code: 0
+    ----- stdout -----
+    Only one organization found, automatically selecting: acme
+    Your conda token has been installed and expires 2027-01-31 00:00:00+00:00. To view your token(s), you can use anaconda token list
+    Configuring your .condarc file
+    No conda configuration file sets channels, and conda 26 and later configure none of their own: channels: [defaults] will be added too, so that conda uses the default channels.
+    Success! Your token has been installed and validated, and conda has been configured.
+
+    ----- stderr -----
+    ");
     assert_installed(&home, &api, "acme", TOKEN);
 }
 
@@ -155,20 +172,17 @@ fn existing_token_answered_no_changes_nothing() {
     api.acme();
     api.current_token("acme", Some("2026-12-31T00:00:00Z"));
     api.issue("acme", TOKEN, EXPIRES);
-    let out = home
-        .cmd(&["token", "install"])
-        .write_stdin("n\n")
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(1));
-    let text = stdout(&out);
-    assert!(
-        text.contains("An existing token already exists for the organization acme."),
-        "{text}"
-    );
-    assert!(text.contains("Reissuing a new token will revoke and deactivate any existing token access. This action can't be undone."));
-    assert!(stderr(&out).contains("Proceed? [y/n] (n): "));
-    assert!(stderr(&out).contains("Aborted."));
+    cmd_snapshot!(home, home.cmd(&["token", "install"]).write_stdin("n\n"), @"
+    success: false
+    exit_code: 1
+    ----- stdout -----
+    Only one organization found, automatically selecting: acme
+    An existing token already exists for the organization acme.
+    Reissuing a new token will revoke and deactivate any existing token access. This action can't be undone.
+
+    ----- stderr -----
+    Proceed? [y/n] (n): Aborted.
+    ");
     assert!(
         !api.requests().iter().any(|(m, _)| m == "PUT"),
         "a token was issued"
@@ -182,12 +196,25 @@ fn existing_token_at_end_of_input_aborts_naming_yes() {
     api.acme();
     api.current_token("acme", Some("2026-12-31T00:00:00Z"));
     api.issue("acme", TOKEN, EXPIRES);
-    home.cmd(&["token", "install"])
-        .write_stdin("")
-        .timeout(std::time::Duration::from_secs(20))
-        .assert()
-        .code(1)
-        .stderr(predicate::str::contains("--yes"));
+    cmd_snapshot!(
+        home,
+        home.cmd(&["token", "install"])
+            .write_stdin("")
+            .timeout(std::time::Duration::from_secs(20)),
+        @r#"
+    success: false
+    exit_code: 1
+    ----- stdout -----
+    Only one organization found, automatically selecting: acme
+    An existing token already exists for the organization acme.
+    Reissuing a new token will revoke and deactivate any existing token access. This action can't be undone.
+
+    ----- stderr -----
+    Proceed? [y/n] (n): 
+    Error: Aborted: no answer to "Proceed?" (end of input).
+    Pass --yes to answer it.
+    "#
+    );
     assert!(!api.requests().iter().any(|(m, _)| m == "PUT"));
     assert_nothing_stored(&home);
 }
@@ -200,41 +227,47 @@ fn existing_token_answered_yes_on_stdin() {
     api.issue("acme", TOKEN, EXPIRES);
     api.repo_accepts(TOKEN);
     // First answer re-asks, then yes for the token, then yes for .condarc.
-    let out = home
-        .cmd(&["token", "install"])
-        .write_stdin("maybe\ny\nY\n")
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", stderr(&out));
-    assert!(stdout(&out).contains("and conda has been configured."));
+    cmd_snapshot!(home, home.cmd(&["token", "install"]).write_stdin("maybe\ny\nY\n"), @"
+    success: true
+    exit_code: 0
+    ----- stdout -----
+    Only one organization found, automatically selecting: acme
+    An existing token already exists for the organization acme.
+    Reissuing a new token will revoke and deactivate any existing token access. This action can't be undone.
+    Your conda token has been installed and expires 2027-01-31 00:00:00+00:00. To view your token(s), you can use anaconda token list
+    Configuring your .condarc file
+    Prepared to set default channels in .condarc.
+    No conda configuration file sets channels, and conda 26 and later configure none of their own: channels: [defaults] will be added too, so that conda uses the default channels.
+    Success! Your token has been installed and validated, and conda has been configured.
+
+    ----- stderr -----
+    Proceed? [y/n] (n): Please enter Y or N
+    Proceed? [y/n] (n): Proceed? [y/n] (n):
+    ");
     assert!(home.condarc_path().exists());
 }
 
 #[test]
 fn given_token_with_org_makes_no_api_request_before_validation() {
-    let api = Api::start();
-    let mut home = Home::new();
-    home.with_api(&api); // no API key at all: a site token needs none
+    let (home, api) = setup_without_key(); // no API key at all: a site token needs none
     api.repo_accepts(TOKEN);
-    let out = home
-        .cmd(&[
-            "token",
-            "install",
-            TOKEN,
-            "--org",
-            "acme",
-            "--no-set-default-channels",
-        ])
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", stderr(&out));
-    let text = stdout(&out);
-    assert!(
-        text.contains("Success! Your token has been installed and validated."),
-        "{text}"
-    );
-    assert!(text.contains("anaconda token config"), "{text}");
-    assert!(!text.contains("expires"), "{text}");
+    home.filter(TOKEN, "TOKEN");
+    cmd_snapshot!(home, home.cmd(&[
+        "token",
+        "install",
+        TOKEN,
+        "--org",
+        "acme",
+        "--no-set-default-channels",
+    ]), @"
+    success: true
+    exit_code: 0
+    ----- stdout -----
+    Success! Your token has been installed and validated.
+    conda was not configured to use it: run anaconda token config to set its default channels.
+
+    ----- stderr -----
+    ");
     assert_eq!(api.requests().len(), 1);
     assert_eq!(api.requests()[0].0, "HEAD");
     assert_installed(&home, &api, "acme", TOKEN);
@@ -245,56 +278,61 @@ fn given_token_with_org_makes_no_api_request_before_validation() {
 
 #[test]
 fn token_from_stdin() {
-    let api = Api::start();
-    let mut home = Home::new();
-    home.with_api(&api);
+    let (home, api) = setup_without_key();
     api.repo_accepts(TOKEN);
-    home.install_given("-", "acme")
-        .write_stdin(format!("  {TOKEN}\n"))
-        .assert()
-        .success();
+    home.filter(TOKEN, "TOKEN");
+    cmd_snapshot!(home, home.install_given("-", "acme").write_stdin(format!("  {TOKEN}\n")), @"
+    success: true
+    exit_code: 0
+    ----- stdout -----
+    Success! Your token has been installed and validated.
+    conda was not configured to use it: run anaconda token config to set its default channels.
+
+    ----- stderr -----
+    ");
     assert_installed(&home, &api, "acme", TOKEN);
 }
 
 #[test]
 fn invalid_token_stores_nothing() {
-    let api = Api::start();
-    let mut home = Home::new();
-    home.with_api(&api);
+    let (home, api) = setup_without_key();
     api.repo_answers("wrong-token", 403);
-    let out = home
-        .cmd(&["token", "install", "wrong-token", "-o", "acme", "-y"])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(1));
-    let err = stderr(&out);
-    assert!(
-        err.contains(
-            "The token could not be validated. Please check that you have typed it correctly."
-        ),
-        "{err}"
-    );
-    assert!(err.contains("HTTP 403"), "{err}");
-    assert!(!err.contains("wrong-token"), "{err}");
+    home.filter("wrong-token", "TOKEN");
+    let out = cmd_snapshot!(home, home.cmd(&["token", "install", "wrong-token", "-o", "acme", "-y"]), @"
+    success: false
+    exit_code: 1
+    ----- stdout -----
+
+    ----- stderr -----
+    Error: The token could not be validated. Please check that you have typed it correctly.
+    The repository [API]/repo/ answered HTTP 403.
+    ");
+    assert!(!stderr(&out).contains("wrong-token"), "{}", stderr(&out));
     assert_nothing_stored(&home);
 }
 
 #[test]
 fn token_with_characters_conda_cannot_use_is_refused_before_any_request() {
-    let api = Api::start();
-    let mut home = Home::new();
-    home.with_api(&api);
-    home.cmd(&["token", "install", "bad/token", "-o", "acme"])
-        .assert()
-        .code(1)
-        .stderr(predicate::str::contains(
-            "The token cannot be used: it contains a '/'.",
-        ));
+    let (home, api) = setup_without_key();
+    cmd_snapshot!(home, home.cmd(&["token", "install", "bad/token", "-o", "acme"]), @"
+    success: false
+    exit_code: 1
+    ----- stdout -----
+
+    ----- stderr -----
+    Error: The token cannot be used: it contains a '/'.
+    Check that you copied the whole token and nothing else.
+    ");
     assert!(api.requests().is_empty());
-    home.cmd(&["token", "install", "bad_token", "-o", "acme"])
-        .assert()
-        .code(1)
-        .stderr(predicate::str::contains("characters conda cannot use"));
+    cmd_snapshot!(home, home.cmd(&["token", "install", "bad_token", "-o", "acme"]), @"
+    success: false
+    exit_code: 1
+    ----- stdout -----
+
+    ----- stderr -----
+    Error: The token contains characters conda cannot use (only letters, digits and '-' are allowed).
+    Check that you copied the whole token and nothing else.
+    ");
     assert!(api.requests().is_empty());
 }
 
@@ -305,34 +343,32 @@ fn issued_token_rejected_by_repository_says_previous_is_revoked() {
     api.current_token("acme", None);
     api.issue("acme", TOKEN, EXPIRES);
     api.repo_answers(TOKEN, 401);
-    let out = home.cmd(&["token", "install", "-y"]).output().unwrap();
-    assert_eq!(out.status.code(), Some(1));
-    let err = stderr(&out);
-    assert!(
-        err.contains("HTTP 401") && err.contains("already revoked"),
-        "{err}"
-    );
-    assert!(err.contains("anaconda token reissue -o acme"), "{err}");
+    home.filter(TOKEN, "TOKEN");
+    cmd_snapshot!(home, home.cmd(&["token", "install", "-y"]), @"
+    success: false
+    exit_code: 1
+    ----- stdout -----
+    Only one organization found, automatically selecting: acme
+
+    ----- stderr -----
+    Error: The repository refused the token just issued for acme: it answered HTTP 401.
+    The previous token of acme is already revoked: `anaconda token reissue -o acme` issues a fresh one.
+    ");
     assert_nothing_stored(&home);
 }
 
 #[test]
 fn no_api_key_asks_for_login() {
-    let api = Api::start();
-    let mut home = Home::new();
-    home.with_api(&api);
-    let out = home.cmd(&["token", "install", "-y"]).output().unwrap();
-    assert_eq!(out.status.code(), Some(1));
-    let err = stderr(&out);
-    assert!(
-        err.contains("Login is required to complete this action."),
-        "{err}"
-    );
-    assert!(
-        err.contains("anaconda login --at") && err.contains("ANACONDA_AUTH_API_KEY"),
-        "{err}"
-    );
-    assert!(err.contains("config.toml"), "{err}");
+    let (home, api) = setup_without_key();
+    cmd_snapshot!(home, home.cmd(&["token", "install", "-y"]), @"
+    success: false
+    exit_code: 1
+    ----- stdout -----
+
+    ----- stderr -----
+    Error: Login is required to complete this action.
+    Run `anaconda login --at [DOMAIN]`, or set ANACONDA_AUTH_API_KEY, or set api_key under [plugin.auth] in [HOME]/.anaconda/config.toml.
+    ");
     assert!(api.requests().is_empty());
 }
 
@@ -345,28 +381,40 @@ fn invalid_api_key() {
                 .set_body_json(json!({"error": {"code": "auth_required"}})),
         ),
     );
-    let out = home.cmd(&["token", "install", "-y"]).output().unwrap();
-    assert_eq!(out.status.code(), Some(1));
-    let err = stderr(&out);
-    assert!(
-        err.contains("Your provided API Key or login token is invalid"),
-        "{err}"
-    );
-    assert!(!err.contains(API_KEY), "{err}");
+    let out = cmd_snapshot!(home, home.cmd(&["token", "install", "-y"]), @"
+    success: false
+    exit_code: 1
+    ----- stdout -----
+
+    ----- stderr -----
+    Error: Your provided API Key or login token is invalid.
+    Run `anaconda login --at [DOMAIN]`, or set ANACONDA_AUTH_API_KEY, or set api_key under [plugin.auth] in [HOME]/.anaconda/config.toml.
+    ");
+    assert!(!stderr(&out).contains(API_KEY), "{}", stderr(&out));
 }
 
 #[test]
 fn api_key_stored_by_login_is_used_and_kept() {
-    let api = Api::start();
-    let mut home = Home::new();
-    home.with_api(&api);
+    let (home, api) = setup_without_key();
     home.write_entry(
         &api.domain(),
         &json!({"domain": api.domain(), "api_key": API_KEY, "repo_tokens": [], "version": 2}),
     );
     api.acme();
     api.will_issue("acme", TOKEN, EXPIRES);
-    home.cmd(&["token", "install", "-y"]).assert().success();
+    home.filter(API_KEY, "API_KEY");
+    cmd_snapshot!(home, home.cmd(&["token", "install", "-y"]), @"
+    success: true
+    exit_code: 0
+    ----- stdout -----
+    Only one organization found, automatically selecting: acme
+    Your conda token has been installed and expires 2027-01-31 00:00:00+00:00. To view your token(s), you can use anaconda token list
+    Configuring your .condarc file
+    No conda configuration file sets channels, and conda 26 and later configure none of their own: channels: [defaults] will be added too, so that conda uses the default channels.
+    Success! Your token has been installed and validated, and conda has been configured.
+
+    ----- stderr -----
+    ");
     let entry = home.entry(&api.domain()).unwrap();
     assert_eq!(entry["api_key"], API_KEY);
     assert_installed(&home, &api, "acme", TOKEN);
@@ -381,13 +429,18 @@ fn expired_api_key_is_not_sent() {
         b64.encode(r#"{"alg":"RS256"}"#),
         b64.encode(r#"{"exp":1000}"#)
     );
-    let api = Api::start();
-    let mut home = Home::new();
-    home.with_api(&api).set("ANACONDA_AUTH_API_KEY", jwt);
-    home.cmd(&["token", "install", "-y"])
-        .assert()
-        .code(1)
-        .stderr(predicate::str::contains("expired"));
+    let (mut home, api) = setup_without_key();
+    home.set("ANACONDA_AUTH_API_KEY", &jwt)
+        .filter(&jwt, "API_KEY");
+    cmd_snapshot!(home, home.cmd(&["token", "install", "-y"]), @"
+    success: false
+    exit_code: 1
+    ----- stdout -----
+
+    ----- stderr -----
+    Error: Your API key expired on 1970-01-01 00:16 UTC.
+    Run `anaconda login --at [DOMAIN]`, or set ANACONDA_AUTH_API_KEY, or set api_key under [plugin.auth] in [HOME]/.anaconda/config.toml.
+    ");
     assert!(api.requests().is_empty());
 }
 
@@ -399,24 +452,16 @@ fn server_errors_on_each_endpoint() {
         ("GET", "/api/organizations/acme/ce/current-token"),
         ("PUT", "/api/organizations/acme/ce/current-token"),
     ];
+    let mut all = String::new();
     for (verb, failing) in cases {
         let (home, api) = setup();
         api.fail(verb, failing, 500);
         api.acme();
         api.will_issue("acme", TOKEN, EXPIRES);
-        let out = home.cmd(&["token", "install", "-y"]).output().unwrap();
-        assert_eq!(out.status.code(), Some(1), "{verb} {failing}");
-        let err = stderr(&out);
-        assert!(
-            err.contains(&format!("{verb} ")) && err.contains(failing),
-            "{err}"
-        );
-        assert!(
-            err.contains("HTTP 500") && err.contains("server trouble"),
-            "{err}"
-        );
+        home.filter(TOKEN, "TOKEN");
+        let (text, _) = snapshot::run(&home.filters(), home.cmd(&["token", "install", "-y"]));
+        all.push_str(&format!("=== {verb} {failing} fails\n{text}\n"));
         if verb == "PUT" {
-            assert!(err.contains("may already be revoked"), "{err}");
             let puts = api.requests().iter().filter(|(m, _)| m == "PUT").count();
             assert_eq!(puts, 1, "a PUT must never be retried");
         } else {
@@ -429,16 +474,58 @@ fn server_errors_on_each_endpoint() {
         }
         assert_nothing_stored(&home);
     }
+    insta::assert_snapshot!(all, @"
+    === GET /api/organizations/my fails
+    success: false
+    exit_code: 1
+    ----- stdout -----
+
+    ----- stderr -----
+    Error: GET [API]/api/organizations/my failed: HTTP 500 (server trouble)
+
+    === GET /api/account fails
+    success: false
+    exit_code: 1
+    ----- stdout -----
+
+    ----- stderr -----
+    Error: GET [API]/api/account failed: HTTP 500 (server trouble)
+
+    === GET /api/organizations/acme/ce/current-token fails
+    success: false
+    exit_code: 1
+    ----- stdout -----
+    Only one organization found, automatically selecting: acme
+
+    ----- stderr -----
+    Error: GET [API]/api/organizations/acme/ce/current-token failed: HTTP 500 (server trouble)
+
+    === PUT /api/organizations/acme/ce/current-token fails
+    success: false
+    exit_code: 1
+    ----- stdout -----
+    Only one organization found, automatically selecting: acme
+
+    ----- stderr -----
+    Error: PUT [API]/api/organizations/acme/ce/current-token failed: HTTP 500 (server trouble)
+    The previous token of acme may already be revoked: run `anaconda token install -o acme` again, or check on anaconda.com.
+    ");
 }
 
 #[test]
 fn repository_500_is_not_valid() {
     let (home, api) = setup();
     api.repo_answers(TOKEN, 500);
-    home.cmd(&["token", "install", TOKEN, "-o", "acme", "-y"])
-        .assert()
-        .code(1)
-        .stderr(predicate::str::contains("HTTP 500"));
+    home.filter(TOKEN, "TOKEN");
+    cmd_snapshot!(home, home.cmd(&["token", "install", TOKEN, "-o", "acme", "-y"]), @"
+    success: false
+    exit_code: 1
+    ----- stdout -----
+
+    ----- stderr -----
+    Error: The repository [API]/repo/ could not check the token: it answered HTTP 500.
+    Nothing was stored. Try again later.
+    ");
     assert_nothing_stored(&home);
 }
 
@@ -457,18 +544,27 @@ fn unreachable_host() {
             format!("http://127.0.0.1:{port}/repo/"),
         )
         .with_env_key();
-    let out = home.cmd(&["token", "install", "-y"]).output().unwrap();
-    assert_eq!(out.status.code(), Some(1));
-    let err = stderr(&out);
-    assert!(
-        err.contains(&format!("Could not reach 127.0.0.1:{port}")),
-        "{err}"
-    );
-    let out = home
-        .cmd(&["token", "install", TOKEN, "-o", "acme"])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(1));
+    home.filter(&format!("127.0.0.1:{port}"), "DOMAIN")
+        .filter(TOKEN, "TOKEN")
+        .filter_connect_errors();
+    cmd_snapshot!(home, home.cmd(&["token", "install", "-y"]), @"
+    success: false
+    exit_code: 1
+    ----- stdout -----
+
+    ----- stderr -----
+    Error: Could not reach [DOMAIN]: tcp connect error: [CONNECT ERROR]
+    Check your network connection and proxy settings (HTTPS_PROXY, NO_PROXY).
+    ");
+    let out = cmd_snapshot!(home, home.cmd(&["token", "install", TOKEN, "-o", "acme"]), @"
+    success: false
+    exit_code: 1
+    ----- stdout -----
+
+    ----- stderr -----
+    Error: Could not reach [DOMAIN]: tcp connect error: [CONNECT ERROR]
+    Check your network connection and proxy settings (HTTPS_PROXY, NO_PROXY).
+    ");
     assert!(!stderr(&out).contains(TOKEN), "{}", stderr(&out));
     assert_nothing_stored(&home);
 }
@@ -478,16 +574,25 @@ fn verbose_log_redacts_token_and_key() {
     let (home, api) = setup();
     api.acme();
     api.will_issue("acme", TOKEN, EXPIRES);
-    let out = home
-        .cmd(&["-v", "token", "install", "-y", "--no-set-default-channels"])
-        .output()
-        .unwrap();
-    assert!(out.status.success());
+    home.filter(TOKEN, "TOKEN");
+    let out = cmd_snapshot!(home, home.cmd(&["-v", "token", "install", "-y", "--no-set-default-channels"]), @"
+    success: true
+    exit_code: 0
+    ----- stdout -----
+    Only one organization found, automatically selecting: acme
+    Your conda token has been installed and expires 2027-01-31 00:00:00+00:00. To view your token(s), you can use anaconda token list
+    Success! Your token has been installed and validated.
+    conda was not configured to use it: run anaconda token config to set its default channels.
+
+    ----- stderr -----
+    debug: GET [API]/api/organizations/my -> 200 ([TIME])
+    debug: GET [API]/api/account -> 200 ([TIME])
+    debug: GET [API]/api/organizations/acme/ce/current-token -> 404 ([TIME])
+    debug: PUT [API]/api/organizations/acme/ce/current-token -> 200 ([TIME])
+    debug: HEAD [API]/t/<redacted>/repo/main/noarch/repodata.json -> 200 ([TIME])
+    debug: conda not found: the index cache was not cleaned
+    ");
     let err = stderr(&out);
-    assert!(
-        err.contains("HEAD") && err.contains("/t/<redacted>/repo/main/noarch/repodata.json"),
-        "{err}"
-    );
     assert!(!err.contains(TOKEN) && !err.contains(API_KEY), "{err}");
 }
 
@@ -548,6 +653,7 @@ fn second_org_is_added_and_reinstall_replaces() {
 fn nothing_is_issued_when_a_later_step_is_bound_to_fail() {
     // An unreadable keyring file, or an invalid .condarc that would be configured: issuing
     // first would revoke the old token and then fail, so neither may reach the PUT.
+    let mut all = String::new();
     for (file, content) in [(".anaconda/keyring", "{not json"), (".condarc", "a: [b\n")] {
         let (home, api) = setup();
         api.acme();
@@ -555,19 +661,36 @@ fn nothing_is_issued_when_a_later_step_is_bound_to_fail() {
         let path = home.path().join(file);
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
         std::fs::write(&path, content).unwrap();
-        let out = home.cmd(&["token", "install", "-y"]).output().unwrap();
-        assert_eq!(out.status.code(), Some(1), "{file}");
-        assert!(
-            stderr(&out).contains(file.trim_start_matches(".anaconda/")),
-            "{}",
-            stderr(&out)
-        );
+        let (text, _) = snapshot::run(&home.filters(), home.cmd(&["token", "install", "-y"]));
+        all.push_str(&format!("=== {file} is invalid\n{text}\n"));
         assert!(
             !api.requests().iter().any(|(m, _)| m == "PUT"),
             "{file}: a token was issued"
         );
         assert_eq!(std::fs::read_to_string(&path).unwrap(), content);
     }
+    insta::assert_snapshot!(all, @"
+    === .anaconda/keyring is invalid
+    success: false
+    exit_code: 1
+    ----- stdout -----
+    Only one organization found, automatically selecting: acme
+
+    ----- stderr -----
+    Error: [HOME]/.anaconda/keyring is not a valid keyring file: not JSON (line 1, column 2)
+    It was left unchanged. Fix or move it (the Python tool would have overwritten it), then try again.
+
+    === .condarc is invalid
+    success: false
+    exit_code: 1
+    ----- stdout -----
+    Only one organization found, automatically selecting: acme
+
+    ----- stderr -----
+    Warning: Ignoring a conda configuration file: [HOME]/.condarc is not a valid YAML file: line 2, column 1: while parsing a flow sequence, expected ',' or ']'
+    Error: [HOME]/.condarc is not a valid YAML file: line 2, column 1: while parsing a flow sequence, expected ',' or ']'
+    Fix or move the file, then try again; it was left unchanged.
+    ");
 }
 
 #[test]
@@ -599,9 +722,7 @@ fn organization_names_with_dashes_and_dots_are_sent_as_they_are() {
 #[test]
 fn no_question_means_stdin_is_never_read() {
     use std::process::Stdio;
-    let api = Api::start();
-    let mut home = Home::new();
-    home.with_api(&api);
+    let (home, api) = setup_without_key();
     api.repo_accepts(TOKEN);
     // stdin stays open and silent: a read would hang, so the command must not read it.
     let mut child = home
@@ -655,14 +776,19 @@ fn no_temporary_files_are_left_behind() {
 
 #[test]
 fn token_from_stdin_then_the_answer_on_the_next_line() {
-    let api = Api::start();
-    let mut home = Home::new();
-    home.with_api(&api);
+    let (home, api) = setup_without_key();
     api.repo_accepts(TOKEN);
-    home.cmd(&["token", "install", "-", "-o", "acme"])
-        .write_stdin(format!("{TOKEN}\ny\n"))
-        .assert()
-        .success()
-        .stdout(predicate::str::contains("and conda has been configured."));
+    cmd_snapshot!(home, home.cmd(&["token", "install", "-", "-o", "acme"]).write_stdin(format!("{TOKEN}\ny\n")), @"
+    success: true
+    exit_code: 0
+    ----- stdout -----
+    Configuring your .condarc file
+    Prepared to set default channels in .condarc.
+    No conda configuration file sets channels, and conda 26 and later configure none of their own: channels: [defaults] will be added too, so that conda uses the default channels.
+    Success! Your token has been installed and validated, and conda has been configured.
+
+    ----- stderr -----
+    Proceed? [y/n] (n):
+    ");
     assert!(home.condarc_path().exists());
 }
