@@ -60,6 +60,11 @@ impl Home {
             }
         }
         let mut filters = Filters::default();
+        // conda's token folder first (it is under HOME, and elsewhere on each system).
+        if let Ok(canonical) = dir.path().canonicalize() {
+            filters.add(binstar_dir(&canonical).to_string_lossy(), "BINSTAR");
+        }
+        filters.add(binstar_dir(dir.path()).to_string_lossy(), "BINSTAR");
         for (folder, name) in [(dir.path(), "HOME"), (run.path(), "RUN")] {
             // The canonical form first: on macOS it is the longer one (/private/var/…).
             if let Ok(canonical) = folder.canonicalize() {
@@ -69,6 +74,11 @@ impl Home {
         }
         // How long each request took, in the `-v` log.
         filters.pattern(r"\(\d+ ms\)", "([TIME])");
+        // A keyring file's mode depends on the umask, and Windows has none to show.
+        filters.pattern(
+            r"\(plain text file(, mode [0-7]{4})?\)",
+            "(plain text file[, MODE])",
+        );
         Home {
             env,
             dir,
@@ -232,11 +242,7 @@ impl Home {
 
     /// conda's token folder for this HOME (`XDG_CONFIG_HOME` is set, so macOS uses it too).
     pub fn binstar_dir(&self) -> PathBuf {
-        if cfg!(windows) {
-            self.path().join("AppData/Local/ContinuumIO/binstar")
-        } else {
-            self.path().join(".config").join("binstar")
-        }
+        binstar_dir(self.path())
     }
 
     /// The token file conda reads for `repo_url`.
@@ -270,6 +276,15 @@ impl Home {
         let file = json!({"Anaconda Cloud": {domain: secret}});
         std::fs::create_dir_all(self.keyring_path().parent().unwrap()).unwrap();
         std::fs::write(self.keyring_path(), python_json(&file)).unwrap();
+    }
+}
+
+/// conda's token folder for HOME `home`.
+fn binstar_dir(home: &Path) -> PathBuf {
+    if cfg!(windows) {
+        home.join("AppData/Local/ContinuumIO/binstar")
+    } else {
+        home.join(".config").join("binstar")
     }
 }
 
