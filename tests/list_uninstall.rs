@@ -29,37 +29,24 @@ fn list_shows_keyring_rows_then_conda_token_files() {
     let file = home.conda_token_file(REPO);
     std::fs::create_dir_all(file.parent().unwrap()).unwrap();
     std::fs::write(&file, "tok-b").unwrap();
-    let out = home.cmd(&["token", "list"]).output().unwrap();
-    assert!(out.status.success(), "{}", stderr(&out));
-    let text = stdout(&out);
-    assert!(text.starts_with("Anaconda Repository Tokens\n"), "{text}");
-    for column in ["Organization", "Channel URL", "Token", "Expires"] {
-        assert!(text.contains(column), "{text}");
-    }
-    let acme = text
-        .lines()
-        .position(|l| {
-            l.contains("acme") && l.contains(&format!("{REPO}acme/*")) && l.contains("tok-a")
-        })
-        .expect(&text);
-    let beta = text
-        .lines()
-        .position(|l| l.contains("beta") && l.contains("tok-b") && l.contains("2027-01-31"))
-        .expect(&text);
-    let conda = text
-        .lines()
-        .position(|l| l.contains(REPO) && !l.contains("/*") && l.contains("tok-b"))
-        .expect(&text);
-    assert!(acme < beta && beta < conda, "{text}");
-    assert!(
-        text.lines().nth(acme).unwrap().contains(" - "),
-        "no expiry shows '-': {text}"
-    );
-    let keyring = home.keyring_path();
-    assert!(
-        text.contains(&format!("Stored in {}", keyring.display())),
-        "{text}"
-    );
+    // Keyring rows first, in the entry's order, then conda's token files; no expiry shows '-'.
+    cmd_snapshot!(home, home.cmd(&["token", "list"]), @"
+    success: true
+    exit_code: 0
+    ----- stdout -----
+    Anaconda Repository Tokens
+    ┌──────────────┬─────────────────────────────────────────┬───────┬────────────┐
+    │ Organization ┆ Channel URL                             ┆ Token ┆ Expires    │
+    ╞══════════════╪═════════════════════════════════════════╪═══════╪════════════╡
+    │ acme         ┆ https://repo.anaconda.cloud/repo/acme/* ┆ tok-a ┆ -          │
+    │ beta         ┆ https://repo.anaconda.cloud/repo/beta/* ┆ tok-b ┆ 2027-01-31 │
+    │              ┆ https://repo.anaconda.cloud/repo/       ┆ tok-b ┆ -          │
+    └──────────────┴─────────────────────────────────────────┴───────┴────────────┘
+    Stored in [HOME]/.anaconda/keyring (plain text file[, MODE])
+    conda token files in [BINSTAR]
+
+    ----- stderr -----
+    ");
 }
 
 #[cfg(unix)]
@@ -69,42 +56,77 @@ fn list_names_file_mode() {
     let home = Home::new();
     two_tokens(&home);
     std::fs::set_permissions(home.keyring_path(), std::fs::Permissions::from_mode(0o600)).unwrap();
-    home.cmd(&["token", "list"])
-        .assert()
-        .success()
-        .stdout(predicate::str::contains("(plain text file, mode 0600)"));
+    let out = cmd_snapshot!(home, home.cmd(&["token", "list"]), @"
+    success: true
+    exit_code: 0
+    ----- stdout -----
+    Anaconda Repository Tokens
+    ┌──────────────┬─────────────────────────────────────────┬───────┬────────────┐
+    │ Organization ┆ Channel URL                             ┆ Token ┆ Expires    │
+    ╞══════════════╪═════════════════════════════════════════╪═══════╪════════════╡
+    │ acme         ┆ https://repo.anaconda.cloud/repo/acme/* ┆ tok-a ┆ -          │
+    │ beta         ┆ https://repo.anaconda.cloud/repo/beta/* ┆ tok-b ┆ 2027-01-31 │
+    └──────────────┴─────────────────────────────────────────┴───────┴────────────┘
+    Stored in [HOME]/.anaconda/keyring (plain text file[, MODE])
+
+    ----- stderr -----
+    ");
+    // The snapshots hide the mode (it follows the umask): this one is set.
+    assert!(stdout(&out).contains("(plain text file, mode 0600)"));
 }
 
 #[test]
 fn list_json() {
     let home = Home::new();
     two_tokens(&home);
-    let out = home.cmd(&["token", "list", "--json"]).output().unwrap();
-    assert!(out.status.success());
-    let rows: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let out = cmd_snapshot!(home, home.cmd(&["token", "list", "--json"]), @r#"
+    success: true
+    exit_code: 0
+    ----- stdout -----
+    [
+      {
+        "org_name": "acme",
+        "channel_url": "https://repo.anaconda.cloud/repo/acme/*",
+        "token": "tok-a",
+        "expires_at": null,
+        "source": "keyring",
+        "storage": "[HOME]/.anaconda/keyring (plain text file[, MODE])"
+      },
+      {
+        "org_name": "beta",
+        "channel_url": "https://repo.anaconda.cloud/repo/beta/*",
+        "token": "tok-b",
+        "expires_at": "2027-01-31T00:00:00+00:00",
+        "source": "keyring",
+        "storage": "[HOME]/.anaconda/keyring (plain text file[, MODE])"
+      }
+    ]
+
+    ----- stderr -----
+    "#);
+    let rows: Value = serde_json::from_slice(&out.stdout).expect("list --json prints JSON");
     assert_eq!(rows.as_array().unwrap().len(), 2);
-    assert_eq!(rows[0]["org_name"], "acme");
-    assert_eq!(rows[0]["channel_url"], format!("{REPO}acme/*"));
-    assert_eq!(rows[0]["token"], "tok-a");
-    assert_eq!(rows[0]["expires_at"], Value::Null);
-    assert_eq!(rows[0]["source"], "keyring");
-    assert_eq!(rows[1]["expires_at"], "2027-01-31T00:00:00+00:00");
-    assert!(rows[1]["storage"].as_str().unwrap().contains("keyring"));
 }
 
 #[test]
 fn list_nothing_installed() {
     let home = Home::new();
-    home.cmd(&["token", "list"])
-        .assert()
-        .code(1)
-        .stderr(predicate::str::contains(
-            "No repo tokens are installed. Run anaconda token install.",
-        ));
-    home.cmd(&["token", "list", "--json"])
-        .assert()
-        .success()
-        .stdout("[]\n");
+    cmd_snapshot!(home, home.cmd(&["token", "list"]), @"
+    success: false
+    exit_code: 1
+    ----- stdout -----
+
+    ----- stderr -----
+    Error: No repo tokens are installed. Run anaconda token install.
+    ");
+    cmd_snapshot!(home, home.cmd(&["token", "list", "--json"]), @"
+    success: true
+    exit_code: 0
+    ----- stdout -----
+    []
+
+    ----- stderr -----
+    ");
 }
 
 #[test]
@@ -118,10 +140,20 @@ fn list_reads_legacy_conda_token_folder() {
     )
     .unwrap();
     if cfg!(target_os = "linux") {
-        home.cmd(&["token", "list"]).assert().success().stdout(
-            predicate::str::contains("https://old.example/")
-                .and(predicate::str::contains("old-tok")),
-        );
+        cmd_snapshot!(home, home.cmd(&["token", "list"]), @"
+        success: true
+        exit_code: 0
+        ----- stdout -----
+        Anaconda Repository Tokens
+        ┌──────────────┬──────────────────────┬─────────┬─────────┐
+        │ Organization ┆ Channel URL          ┆ Token   ┆ Expires │
+        ╞══════════════╪══════════════════════╪═════════╪═════════╡
+        │              ┆ https://old.example/ ┆ old-tok ┆ -       │
+        └──────────────┴──────────────────────┴─────────┴─────────┘
+        conda token files in [HOME]/.local/share/binstar
+
+        ----- stderr -----
+        ");
     }
 }
 
@@ -133,13 +165,15 @@ fn uninstall_one_org_keeps_the_others_and_removes_its_conda_file() {
     std::fs::create_dir_all(file.parent().unwrap()).unwrap();
     std::fs::write(&file, "tok-b").unwrap();
 
-    home.cmd(&["token", "uninstall", "-o", "acme"])
-        .assert()
-        .success()
-        .stdout(predicate::str::contains(
-            "Successfully deleted token for organization: acme",
-        ))
-        .stdout(predicate::str::contains("removed from this machine only"));
+    cmd_snapshot!(home, home.cmd(&["token", "uninstall", "-o", "acme"]), @"
+    success: true
+    exit_code: 0
+    ----- stdout -----
+    Successfully deleted token for organization: acme
+    The token was removed from this machine only: it still works on the server until it expires or is reissued.
+
+    ----- stderr -----
+    ");
     let entry = home.entry(DOMAIN).unwrap();
     assert_eq!(entry["repo_tokens"].as_array().unwrap().len(), 1);
     assert_eq!(entry["api_key"], "k", "the login is kept");
@@ -148,9 +182,15 @@ fn uninstall_one_org_keeps_the_others_and_removes_its_conda_file() {
         "the conda file holds beta's token, not acme's"
     );
 
-    home.cmd(&["token", "uninstall", "--org", "beta"])
-        .assert()
-        .success();
+    cmd_snapshot!(home, home.cmd(&["token", "uninstall", "--org", "beta"]), @"
+    success: true
+    exit_code: 0
+    ----- stdout -----
+    Successfully deleted token for organization: beta
+    The token was removed from this machine only: it still works on the server until it expires or is reissued.
+
+    ----- stderr -----
+    ");
     assert!(!file.exists(), "the conda file held beta's token");
     assert_eq!(home.entry(DOMAIN).unwrap()["repo_tokens"], json!([]));
 }
@@ -165,12 +205,16 @@ fn uninstall_one_org_hands_conda_s_file_to_the_one_still_installed() {
     std::fs::create_dir_all(file.parent().unwrap()).unwrap();
     std::fs::write(&file, "tok-b").unwrap();
 
-    home.cmd(&["token", "uninstall", "-o", "beta"])
-        .assert()
-        .success()
-        .stdout(predicate::str::contains(
-            "Successfully deleted token for organization: beta\nconda now uses the token of acme.\n",
-        ));
+    cmd_snapshot!(home, home.cmd(&["token", "uninstall", "-o", "beta"]), @"
+    success: true
+    exit_code: 0
+    ----- stdout -----
+    Successfully deleted token for organization: beta
+    conda now uses the token of acme.
+    The token was removed from this machine only: it still works on the server until it expires or is reissued.
+
+    ----- stderr -----
+    ");
     assert_eq!(std::fs::read_to_string(&file).unwrap(), "tok-a");
     #[cfg(unix)]
     {
@@ -178,10 +222,15 @@ fn uninstall_one_org_hands_conda_s_file_to_the_one_still_installed() {
         let mode = std::fs::metadata(&file).unwrap().permissions().mode() & 0o777;
         assert_eq!(mode, 0o600);
     }
-    home.cmd(&["token", "uninstall", "-o", "acme"])
-        .assert()
-        .success()
-        .stdout(predicate::str::contains("conda now uses").not());
+    cmd_snapshot!(home, home.cmd(&["token", "uninstall", "-o", "acme"]), @"
+    success: true
+    exit_code: 0
+    ----- stdout -----
+    Successfully deleted token for organization: acme
+    The token was removed from this machine only: it still works on the server until it expires or is reissued.
+
+    ----- stderr -----
+    ");
     assert!(!file.exists(), "nothing is left to hand it to");
 }
 
@@ -189,12 +238,15 @@ fn uninstall_one_org_hands_conda_s_file_to_the_one_still_installed() {
 fn uninstall_all() {
     let home = Home::new();
     two_tokens(&home);
-    home.cmd(&["token", "uninstall", "--all"])
-        .assert()
-        .success()
-        .stdout(predicate::str::contains(
-            "Successfully deleted all repo tokens.",
-        ));
+    cmd_snapshot!(home, home.cmd(&["token", "uninstall", "--all"]), @"
+    success: true
+    exit_code: 0
+    ----- stdout -----
+    Successfully deleted all repo tokens.
+    The token was removed from this machine only: it still works on the server until it expires or is reissued.
+
+    ----- stderr -----
+    ");
     assert_eq!(home.entry(DOMAIN).unwrap()["repo_tokens"], json!([]));
 }
 
@@ -203,26 +255,37 @@ fn uninstall_unknown_org_says_so() {
     let home = Home::new();
     two_tokens(&home);
     let before = std::fs::read(home.keyring_path()).unwrap();
-    home.cmd(&["token", "uninstall", "-o", "nope"])
-        .assert()
-        .success()
-        .stdout("No token is installed for organization: nope\n");
+    cmd_snapshot!(home, home.cmd(&["token", "uninstall", "-o", "nope"]), @"
+    success: true
+    exit_code: 0
+    ----- stdout -----
+    No token is installed for organization: nope
+
+    ----- stderr -----
+    ");
     assert_eq!(std::fs::read(home.keyring_path()).unwrap(), before);
 }
 
 #[test]
 fn uninstall_needs_a_flag_and_no_login() {
     let home = Home::new();
-    home.cmd(&["token", "uninstall"])
-        .assert()
-        .code(1)
-        .stderr(predicate::str::contains(
-            "Must explicitly provide an --org option",
-        ));
+    cmd_snapshot!(home, home.cmd(&["token", "uninstall"]), @"
+    success: false
+    exit_code: 1
+    ----- stdout -----
+
+    ----- stderr -----
+    Error: Must explicitly provide an --org option
+    ");
     // Without any keyring entry (never logged in) it still works.
-    home.cmd(&["token", "uninstall", "-o", "acme"])
-        .assert()
-        .success();
+    cmd_snapshot!(home, home.cmd(&["token", "uninstall", "-o", "acme"]), @"
+    success: true
+    exit_code: 0
+    ----- stdout -----
+    No token is installed for organization: acme
+
+    ----- stderr -----
+    ");
     assert!(!home.keyring_path().exists());
 }
 
@@ -254,6 +317,7 @@ fn keyring_entries_of_other_services_and_domains_are_preserved_byte_for_byte() {
 fn corrupt_keyring_file_is_an_error_and_left_unchanged() {
     let home = Home::new();
     std::fs::create_dir_all(home.keyring_path().parent().unwrap()).unwrap();
+    let mut all = String::new();
     for content in [
         "{\"Anaconda Cloud\": ",
         "[]",
@@ -261,34 +325,143 @@ fn corrupt_keyring_file_is_an_error_and_left_unchanged() {
     ] {
         std::fs::write(home.keyring_path(), content).unwrap();
         for args in [&["token", "list"][..], &["token", "uninstall", "--all"][..]] {
-            let out = home.cmd(args).output().unwrap();
-            assert_eq!(out.status.code(), Some(1), "{args:?} {content}");
-            let err = stderr(&out);
-            assert!(
-                err.contains(&home.keyring_path().display().to_string()),
-                "{err}"
-            );
-            assert!(err.lines().count() <= 3, "{err}");
+            let (text, out) = snapshot::run(&home.filters(), home.cmd(args));
+            all.push_str(&format!("=== {args:?} on {content}\n{text}\n"));
+            assert!(stderr(&out).lines().count() <= 3, "{}", stderr(&out));
             assert_eq!(
                 std::fs::read_to_string(home.keyring_path()).unwrap(),
                 content
             );
         }
     }
+    insta::assert_snapshot!(all, @r#"
+    === ["token", "list"] on {"Anaconda Cloud": 
+    success: false
+    exit_code: 1
+    ----- stdout -----
+
+    ----- stderr -----
+    Error: [HOME]/.anaconda/keyring is not a valid keyring file: not JSON (line 1, column 19)
+    It was left unchanged. Fix or move it (the Python tool would have overwritten it), then try again.
+
+    === ["token", "uninstall", "--all"] on {"Anaconda Cloud": 
+    success: false
+    exit_code: 1
+    ----- stdout -----
+
+    ----- stderr -----
+    Error: [HOME]/.anaconda/keyring is not a valid keyring file: not JSON (line 1, column 19)
+    It was left unchanged. Fix or move it (the Python tool would have overwritten it), then try again.
+
+    === ["token", "list"] on []
+    success: false
+    exit_code: 1
+    ----- stdout -----
+
+    ----- stderr -----
+    Error: [HOME]/.anaconda/keyring is not a valid keyring file: the top level is not a JSON object
+    It was left unchanged. Fix or move it (the Python tool would have overwritten it), then try again.
+
+    === ["token", "uninstall", "--all"] on []
+    success: false
+    exit_code: 1
+    ----- stdout -----
+
+    ----- stderr -----
+    Error: [HOME]/.anaconda/keyring is not a valid keyring file: the top level is not a JSON object
+    It was left unchanged. Fix or move it (the Python tool would have overwritten it), then try again.
+
+    === ["token", "list"] on {"Anaconda Cloud": {"anaconda.com": "%%%"}}
+    success: false
+    exit_code: 1
+    ----- stdout -----
+
+    ----- stderr -----
+    Error: The keyring entry for anaconda.com in [HOME]/.anaconda/keyring (plain text file[, MODE]) cannot be read: the entry is not base64.
+    It was left unchanged. Remove that entry (or log in again with the Python tool), then try again.
+
+    === ["token", "uninstall", "--all"] on {"Anaconda Cloud": {"anaconda.com": "%%%"}}
+    success: false
+    exit_code: 1
+    ----- stdout -----
+
+    ----- stderr -----
+    Error: The keyring entry for anaconda.com in [HOME]/.anaconda/keyring (plain text file[, MODE]) cannot be read: the entry is not base64.
+    It was left unchanged. Remove that entry (or log in again with the Python tool), then try again.
+    "#);
 }
 
 #[test]
 fn bare_commands_print_help_with_usage_exit_code() {
     let home = Home::new();
-    home.cmd(&[])
-        .assert()
-        .code(2)
-        .stderr(predicate::str::contains("Usage"));
-    home.cmd(&["token"])
-        .assert()
-        .code(2)
-        .stderr(predicate::str::contains("install"));
-    home.cmd(&["token", "install", "--bogus"]).assert().code(2);
+    cmd_snapshot!(home, home.cmd(&[]), @"
+    success: false
+    exit_code: 2
+    ----- stdout -----
+
+    ----- stderr -----
+    Anaconda's command line: install and manage organization repository tokens for conda.
+
+    Usage: anaconda [OPTIONS] <COMMAND>
+
+    Commands:
+      token       Manage your Anaconda repo tokens
+      login       Log in to Anaconda and store an API key
+      logout      Log out: remove the stored API key (repository tokens are kept)
+      whoami      Show the account you are logged in as
+      auth        Authentication commands
+      completion  Print a shell completion script (bash, zsh, fish, powershell, elvish)
+      help        Print this message or the help of the given subcommand(s)
+
+    Options:
+          --at <SITE>  Use the configured site with this name or domain
+      -v, --verbose    Print a debug log on stderr (every HTTP request, secrets redacted)
+      -V, --version    Print the version and exit
+      -h, --help       Print help
+
+    Other commands (anaconda-client's `upload`, `copy`, ... and anaconda-cli-base plugins') are passed
+    on, with all their arguments, to the next `anaconda` on PATH.
+    ");
+    cmd_snapshot!(home, home.cmd(&["token"]), @"
+    success: false
+    exit_code: 2
+    ----- stdout -----
+
+    ----- stderr -----
+    Manage your Anaconda repo tokens
+
+    Usage: anaconda token [OPTIONS] <COMMAND>
+
+    Commands:
+      list       List all installed repository tokens
+      install    Create and install a new repository token
+      reissue    Issue a new token for an organization, revoking the current one, and install it
+      sync       Extend the organization's token to its renewed subscription
+      config     Configure conda's default channels to access Anaconda's premium repository
+      uninstall  Uninstall a repository token for a specific organization
+      set        Install a new repository token
+      remove     Remove binstar token and data from Keyring
+      help       Print this message or the help of the given subcommand(s)
+
+    Options:
+          --at <SITE>  Use the configured site with this name or domain
+      -v, --verbose    Print a debug log on stderr (every HTTP request, secrets redacted)
+      -h, --help       Print help
+    ");
+    cmd_snapshot!(home, home.cmd(&["token", "install", "--bogus"]), @"
+    success: false
+    exit_code: 2
+    ----- stdout -----
+
+    ----- stderr -----
+    error: unexpected argument '--bogus' found
+
+      tip: to pass '--bogus' as a value, use '-- --bogus'
+
+    Usage: anaconda token install [OPTIONS] [TOKEN]
+
+    For more information, try '--help'.
+    ");
     home.cmd(&["-V"])
         .assert()
         .success()
@@ -367,9 +540,7 @@ fn symlinked_files_are_written_through_the_link() {
 /// under the lock under which it is removed, so the new token stays.
 #[test]
 fn uninstall_reads_the_token_file_under_the_lock_it_removes_it_under() {
-    let api = Api::start();
-    let mut home = Home::new();
-    home.with_api(&api);
+    let (home, api) = setup_without_key();
     api.repo_accepts("tok-old");
     home.install_given("tok-old", "acme").assert().success();
     let file = home.conda_token_file(&api.repo_url());
@@ -405,14 +576,42 @@ fn list_does_not_show_passwords_in_urls() {
     let file = home.conda_token_file(url);
     std::fs::create_dir_all(file.parent().unwrap()).unwrap();
     std::fs::write(&file, "tok-m").unwrap();
+    let mut all = String::new();
     for args in [&["token", "list"][..], &["token", "list", "--json"][..]] {
-        let out = home.cmd(args).output().unwrap();
-        assert!(out.status.success(), "{}", stderr(&out));
-        let text = stdout(&out);
-        assert!(!text.contains("pw-s3cret@"), "{text}");
-        assert!(
-            text.contains("alice:<redacted>@mirror.example") && text.contains("tok-m"),
-            "{text}"
-        );
+        let (text, out) = snapshot::run(&home.filters(), home.cmd(args));
+        all.push_str(&format!("=== {args:?}\n{text}\n"));
+        assert!(!stdout(&out).contains("pw-s3cret@"), "{}", stdout(&out));
     }
+    insta::assert_snapshot!(all, @r#"
+    === ["token", "list"]
+    success: true
+    exit_code: 0
+    ----- stdout -----
+    Anaconda Repository Tokens
+    ┌──────────────┬───────────────────────────────────────────────┬───────┬─────────┐
+    │ Organization ┆ Channel URL                                   ┆ Token ┆ Expires │
+    ╞══════════════╪═══════════════════════════════════════════════╪═══════╪═════════╡
+    │              ┆ https://alice:<redacted>@mirror.example/repo/ ┆ tok-m ┆ -       │
+    └──────────────┴───────────────────────────────────────────────┴───────┴─────────┘
+    conda token files in [BINSTAR]
+
+    ----- stderr -----
+
+    === ["token", "list", "--json"]
+    success: true
+    exit_code: 0
+    ----- stdout -----
+    [
+      {
+        "org_name": null,
+        "channel_url": "https://alice:<redacted>@mirror.example/repo/",
+        "token": "tok-m",
+        "expires_at": null,
+        "source": "conda-token-file",
+        "storage": "[BINSTAR]/https%3A%2F%2Falice%3Apw-s3cret%40mirror.example%2Frepo%2F.token"
+      }
+    ]
+
+    ----- stderr -----
+    "#);
 }
