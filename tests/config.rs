@@ -3,7 +3,6 @@
 mod common;
 
 use common::*;
-use predicates::prelude::*;
 
 const REPO: &str = "https://repo.anaconda.cloud/repo";
 
@@ -14,16 +13,17 @@ fn channels_block() -> String {
 #[test]
 fn sets_channels_in_a_new_condarc_after_confirmation() {
     let home = Home::new();
-    home.cmd(&["token", "config"])
-        .write_stdin("y\n")
-        .assert()
-        .success()
-        .stdout(predicate::str::contains("Configuring your .condarc file"))
-        .stdout(predicate::str::contains(
-            "Prepared to set default channels in .condarc.",
-        ))
-        .stdout(predicate::str::contains(NO_CHANNELS))
-        .stderr(predicate::str::contains("Proceed? [y/n] (n): "));
+    cmd_snapshot!(home, home.cmd(&["token", "config"]).write_stdin("y\n"), @"
+    success: true
+    exit_code: 0
+    ----- stdout -----
+    Configuring your .condarc file
+    Prepared to set default channels in .condarc.
+    No conda configuration file sets channels, and conda 26 and later configure none of their own: channels: [defaults] will be added too, so that conda uses the default channels.
+
+    ----- stderr -----
+    Proceed? [y/n] (n):
+    ");
     // conda 26 configures no channels of its own: without `channels`, `conda install x` fails.
     assert_eq!(
         std::fs::read_to_string(home.condarc_path()).unwrap(),
@@ -31,21 +31,22 @@ fn sets_channels_in_a_new_condarc_after_confirmation() {
     );
 }
 
-const NO_CHANNELS: &str = "No conda configuration file sets channels, and conda 26 and later \
-    configure none of their own: channels: [defaults] will be added too";
-
 #[test]
 fn default_channels_right_but_no_channels_asks_and_adds_only_channels() {
     let home = Home::new();
     let text = format!("default_channels: [{REPO}/msys2, {REPO}/main, {REPO}/r]\n");
     std::fs::write(home.condarc_path(), &text).unwrap();
-    home.cmd(&["token", "config"])
-        .write_stdin("y\n")
-        .assert()
-        .success()
-        .stdout(predicate::str::contains(
-            "Default channels already configured.\nNo conda configuration file sets channels",
-        ));
+    cmd_snapshot!(home, home.cmd(&["token", "config"]).write_stdin("y\n"), @"
+    success: true
+    exit_code: 0
+    ----- stdout -----
+    Configuring your .condarc file
+    Default channels already configured.
+    No conda configuration file sets channels, and conda 26 and later configure none of their own: channels: [defaults] will be added too, so that conda uses the default channels.
+
+    ----- stderr -----
+    Proceed? [y/n] (n):
+    ");
     assert_eq!(
         std::fs::read_to_string(home.condarc_path()).unwrap(),
         format!("{text}channels:\n  - defaults\n")
@@ -60,10 +61,14 @@ fn channels_set_elsewhere_are_not_added() {
     let other = home.path().join(".config/conda/condarc.d/site.yml");
     std::fs::create_dir_all(other.parent().unwrap()).unwrap();
     std::fs::write(&other, "channels:\n  - conda-forge\n").unwrap();
-    home.cmd(&["token", "config", "--force"])
-        .assert()
-        .success()
-        .stdout(predicate::str::contains(NO_CHANNELS).not());
+    cmd_snapshot!(home, home.cmd(&["token", "config", "--force"]), @"
+    success: true
+    exit_code: 0
+    ----- stdout -----
+    Configuring your .condarc file
+
+    ----- stderr -----
+    ");
     assert_eq!(
         std::fs::read_to_string(home.condarc_path()).unwrap(),
         channels_block()
@@ -86,10 +91,14 @@ fn short_names_sent_to_a_mirror_are_not_configured() {
     let home = Home::new();
     let text = "channels: [defaults]\ndefault_channels: [main, r, msys2]\ncustom_channels:\n  main: https://mirror.example/pkgs\n";
     std::fs::write(home.condarc_path(), text).unwrap();
-    home.cmd(&["token", "config", "--force"])
-        .assert()
-        .success()
-        .stdout(predicate::str::contains("already configured").not());
+    cmd_snapshot!(home, home.cmd(&["token", "config", "--force"]), @"
+    success: true
+    exit_code: 0
+    ----- stdout -----
+    Configuring your .condarc file
+
+    ----- stderr -----
+    ");
     let after = std::fs::read_to_string(home.condarc_path()).unwrap();
     assert!(after.contains(&channels_block()), "{after}");
 
@@ -98,30 +107,47 @@ fn short_names_sent_to_a_mirror_are_not_configured() {
         "channels: [defaults]\ndefault_channels: [main, r, msys2]\nchannel_alias: {REPO}\n"
     );
     std::fs::write(home.condarc_path(), &text).unwrap();
-    home.cmd(&["token", "config"])
-        .write_stdin("")
-        .assert()
-        .success()
-        .stdout(predicate::str::contains(
-            "Default channels already configured, nothing to do.",
-        ));
+    cmd_snapshot!(home, home.cmd(&["token", "config"]).write_stdin(""), @"
+    success: true
+    exit_code: 0
+    ----- stdout -----
+    Configuring your .condarc file
+    Default channels already configured, nothing to do.
+
+    ----- stderr -----
+    ");
     assert_eq!(std::fs::read_to_string(home.condarc_path()).unwrap(), text);
 }
 
 #[test]
 fn declining_writes_nothing_and_exits_zero() {
     let home = Home::new();
-    home.cmd(&["token", "config"])
-        .write_stdin("n\n")
-        .assert()
-        .success();
+    cmd_snapshot!(home, home.cmd(&["token", "config"]).write_stdin("n\n"), @"
+    success: true
+    exit_code: 0
+    ----- stdout -----
+    Configuring your .condarc file
+    Prepared to set default channels in .condarc.
+    No conda configuration file sets channels, and conda 26 and later configure none of their own: channels: [defaults] will be added too, so that conda uses the default channels.
+
+    ----- stderr -----
+    Proceed? [y/n] (n):
+    ");
     assert!(!home.condarc_path().exists());
     // End of input is not a yes either: it aborts at once, naming the flag that answers it.
-    home.cmd(&["token", "config"])
-        .write_stdin("")
-        .assert()
-        .code(1)
-        .stderr(predicate::str::contains("Pass --force to answer it."));
+    cmd_snapshot!(home, home.cmd(&["token", "config"]).write_stdin(""), @r#"
+    success: false
+    exit_code: 1
+    ----- stdout -----
+    Configuring your .condarc file
+    Prepared to set default channels in .condarc.
+    No conda configuration file sets channels, and conda 26 and later configure none of their own: channels: [defaults] will be added too, so that conda uses the default channels.
+
+    ----- stderr -----
+    Proceed? [y/n] (n): 
+    Error: Aborted: no answer to "Proceed?" (end of input).
+    Pass --force to answer it.
+    "#);
     assert!(!home.condarc_path().exists());
 }
 
@@ -130,11 +156,19 @@ fn existing_channels_are_listed_and_replaced_in_place_keeping_everything_else() 
     let home = Home::new();
     let before = "# my settings\r\nchannels: [defaults]  # flow\r\ndefault_channels:\r\n  - https://example.com/a\r\n  - https://example.com/b\r\nssl_verify: \"true\"\r\nenvs_dirs:\r\n  - ~/envs\r\n";
     std::fs::write(home.condarc_path(), before).unwrap();
-    home.cmd(&["token", "config"])
-        .write_stdin("y\n")
-        .assert()
-        .success()
-        .stdout(predicate::str::contains("Existing default channels found:\n- https://example.com/a\n- https://example.com/b\nThis action will override the existing default_channels setting."));
+    cmd_snapshot!(home, home.cmd(&["token", "config"]).write_stdin("y\n"), @"
+    success: true
+    exit_code: 0
+    ----- stdout -----
+    Configuring your .condarc file
+    Existing default channels found:
+    - https://example.com/a
+    - https://example.com/b
+    This action will override the existing default_channels setting.
+
+    ----- stderr -----
+    Proceed? [y/n] (n):
+    ");
     let after = std::fs::read_to_string(home.condarc_path()).unwrap();
     let block = channels_block().replace('\n', "\r\n");
     assert_eq!(
@@ -155,10 +189,14 @@ fn force_skips_the_question_and_restore_free_channel_is_turned_off() {
         "restore_free_channel: true\nchannels:\n  - defaults",
     )
     .unwrap();
-    home.cmd(&["token", "config", "--force"])
-        .write_stdin("")
-        .assert()
-        .success();
+    cmd_snapshot!(home, home.cmd(&["token", "config", "--force"]).write_stdin(""), @"
+    success: true
+    exit_code: 0
+    ----- stdout -----
+    Configuring your .condarc file
+
+    ----- stderr -----
+    ");
     let after = std::fs::read_to_string(home.condarc_path()).unwrap();
     assert!(
         after.starts_with("restore_free_channel: false\nchannels:\n  - defaults"),
@@ -173,13 +211,15 @@ fn already_configured_in_any_order_is_left_alone() {
     let text =
         format!("channels: [defaults]\ndefault_channels: [{REPO}/msys2, {REPO}/main, {REPO}/r]\n");
     std::fs::write(home.condarc_path(), &text).unwrap();
-    home.cmd(&["token", "config"])
-        .write_stdin("")
-        .assert()
-        .success()
-        .stdout(predicate::str::contains(
-            "Default channels already configured, nothing to do.",
-        ));
+    cmd_snapshot!(home, home.cmd(&["token", "config"]).write_stdin(""), @"
+    success: true
+    exit_code: 0
+    ----- stdout -----
+    Configuring your .condarc file
+    Default channels already configured, nothing to do.
+
+    ----- stderr -----
+    ");
     assert_eq!(std::fs::read_to_string(home.condarc_path()).unwrap(), text);
     assert!(!home.path().join(".condarc.bak").exists());
 }
@@ -189,13 +229,16 @@ fn invalid_yaml_is_one_clear_error_and_the_file_is_untouched() {
     let home = Home::new();
     let text = "channels: [defaults\nssl_verify: true\n";
     std::fs::write(home.condarc_path(), text).unwrap();
-    let out = home.cmd(&["token", "config", "--force"]).output().unwrap();
-    assert_eq!(out.status.code(), Some(1));
-    let err = stderr(&out);
-    assert!(
-        err.contains(".condarc") && err.contains("line ") && err.contains("column "),
-        "{err}"
-    );
+    cmd_snapshot!(home, home.cmd(&["token", "config", "--force"]), @"
+    success: false
+    exit_code: 1
+    ----- stdout -----
+    Configuring your .condarc file
+
+    ----- stderr -----
+    Error: [HOME]/.condarc is not a valid YAML file: line 2, column 11: illegal placement of ':' indicator
+    Fix or move the file, then try again; it was left unchanged.
+    ");
     assert_eq!(std::fs::read_to_string(home.condarc_path()).unwrap(), text);
     assert!(!home.path().join(".condarc.bak").exists());
 }
@@ -234,23 +277,34 @@ fn files_that_are_not_configuration_are_refused_and_left_alone() {
     let path = home.condarc_path();
     // A NUL byte, as conda's parser refuses it.
     std::fs::write(&path, b"channels: [a]\nx: b\0c\n").unwrap();
-    let out = home.cmd(&["token", "config", "--force"]).output().unwrap();
-    let err = stderr(&out);
-    assert_eq!(out.status.code(), Some(1), "{err}");
-    assert!(err.contains("special characters are not allowed"), "{err}");
-    assert!(err.contains("line 2"), "{err}");
+    cmd_snapshot!(home, home.cmd(&["token", "config", "--force"]), @"
+    success: false
+    exit_code: 1
+    ----- stdout -----
+    Configuring your .condarc file
+
+    ----- stderr -----
+    Error: [HOME]/.condarc is not a valid YAML file: line 2, column 5: unacceptable character 0x0000: special characters are not allowed
+    Fix or move the file, then try again; it was left unchanged.
+    ");
     assert_eq!(std::fs::read(&path).unwrap(), b"channels: [a]\nx: b\0c\n");
 
     // Over 10 MB: a clear error, at once.
     let big = format!("a: {}\n", "x".repeat(11 * 1024 * 1024));
     std::fs::write(&path, &big).unwrap();
-    let out = home.cmd(&["token", "config", "--force"]).output().unwrap();
-    let err = stderr(&out);
-    assert_eq!(out.status.code(), Some(1), "{err}");
-    assert!(err.contains("larger than 10 MB"), "{err}");
-    assert!(err.contains(".condarc"), "{err}");
+    cmd_snapshot!(home, home.cmd(&["token", "config", "--force"]), @"
+    success: false
+    exit_code: 1
+    ----- stdout -----
+    Configuring your .condarc file
+
+    ----- stderr -----
+    Error: Could not read [HOME]/.condarc: the file is larger than 10 MB, which no configuration file is
+    ");
 
     // A FIFO, a device behind a link, a folder: errors naming the file, never a hang.
+    #[cfg(unix)]
+    let mut all = String::new();
     #[cfg(unix)]
     for make in ["fifo", "device", "folder"] {
         let _ = std::fs::remove_file(&path);
@@ -260,18 +314,42 @@ fn files_that_are_not_configuration_are_refused_and_left_alone() {
             "device" => std::os::unix::fs::symlink("/dev/zero", &path).unwrap(),
             _ => std::fs::create_dir(&path).unwrap(),
         }
-        let out = home
-            .cmd(&["token", "config", "--force"])
-            .timeout(std::time::Duration::from_secs(10))
-            .output()
-            .unwrap();
-        let err = stderr(&out);
-        assert_eq!(out.status.code(), Some(1), "{make}: {err}");
-        assert!(
-            err.contains(".condarc") && err.contains("not a regular file"),
-            "{make}: {err}"
+        let (text, _) = snapshot::run(
+            &home.filters(),
+            home.cmd(&["token", "config", "--force"])
+                .timeout(std::time::Duration::from_secs(10)),
         );
+        all.push_str(&format!("=== .condarc is a {make}\n{text}\n"));
     }
+    #[cfg(unix)]
+    insta::assert_snapshot!(all, @"
+    === .condarc is a fifo
+    success: false
+    exit_code: 1
+    ----- stdout -----
+    Configuring your .condarc file
+
+    ----- stderr -----
+    Error: Could not read [HOME]/.condarc: it is a FIFO (named pipe), not a regular file
+
+    === .condarc is a device
+    success: false
+    exit_code: 1
+    ----- stdout -----
+    Configuring your .condarc file
+
+    ----- stderr -----
+    Error: Could not read [HOME]/.condarc: it is a device, not a regular file
+
+    === .condarc is a folder
+    success: false
+    exit_code: 1
+    ----- stdout -----
+    Configuring your .condarc file
+
+    ----- stderr -----
+    Error: Could not read [HOME]/.condarc: it is a folder, not a regular file
+    ");
 }
 
 #[test]
@@ -293,6 +371,7 @@ fn a_condarc_of_many_keys_is_edited() {
 #[cfg(unix)]
 #[test]
 fn a_config_file_that_is_a_fifo_or_device_is_an_error_not_a_hang() {
+    let mut all = String::new();
     for make in ["fifo", "device"] {
         let mut home = Home::new();
         let config = home.path().join("config.toml");
@@ -301,18 +380,30 @@ fn a_config_file_that_is_a_fifo_or_device_is_an_error_not_a_hang() {
             _ => std::os::unix::fs::symlink("/dev/zero", &config).unwrap(),
         }
         home.set("ANACONDA_CONFIG_TOML", config.to_str().unwrap());
-        let out = home
-            .cmd(&["token", "list"])
-            .timeout(std::time::Duration::from_secs(10))
-            .output()
-            .unwrap();
-        let err = stderr(&out);
-        assert_eq!(out.status.code(), Some(1), "{make}: {err}");
-        assert!(
-            err.contains("config.toml") && err.contains("not a regular file"),
-            "{make}: {err}"
+        let (text, _) = snapshot::run(
+            &home.filters(),
+            home.cmd(&["token", "list"])
+                .timeout(std::time::Duration::from_secs(10)),
         );
+        all.push_str(&format!("=== config.toml is a {make}\n{text}\n"));
     }
+    insta::assert_snapshot!(all, @"
+    === config.toml is a fifo
+    success: false
+    exit_code: 1
+    ----- stdout -----
+
+    ----- stderr -----
+    Error: Could not read [HOME]/config.toml: it is a FIFO (named pipe), not a regular file
+
+    === config.toml is a device
+    success: false
+    exit_code: 1
+    ----- stdout -----
+
+    ----- stderr -----
+    Error: Could not read [HOME]/config.toml: it is a device, not a regular file
+    ");
 }
 
 #[cfg(unix)]
@@ -321,12 +412,17 @@ fn a_keyring_file_that_is_a_fifo_is_an_error_not_a_hang() {
     let home = Home::new();
     std::fs::create_dir_all(home.keyring_path().parent().unwrap()).unwrap();
     run_ok("mkfifo", &[home.keyring_path().to_str().unwrap()]);
-    let out = home
-        .cmd(&["token", "list"])
-        .timeout(std::time::Duration::from_secs(10))
-        .output()
-        .unwrap();
-    let err = stderr(&out);
-    assert_eq!(out.status.code(), Some(1), "{err}");
-    assert!(err.contains("keyring") && err.contains("FIFO"), "{err}");
+    cmd_snapshot!(
+        home,
+        home.cmd(&["token", "list"])
+            .timeout(std::time::Duration::from_secs(10)),
+        @"
+    success: false
+    exit_code: 1
+    ----- stdout -----
+
+    ----- stderr -----
+    Error: Could not read [HOME]/.anaconda/keyring: it is a FIFO (named pipe), not a regular file
+    "
+    );
 }
