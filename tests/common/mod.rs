@@ -111,9 +111,11 @@ impl Home {
         self
     }
 
-    /// Shows the mock API's URL as `[API]` and its host:port (the keyring domain) as `[DOMAIN]`.
+    /// Shows the mock API's URL as `[API]` (also where it is part of a conda token file's name)
+    /// and its host:port (the keyring domain) as `[DOMAIN]`.
     pub fn filter_api(&self, api: &Api) -> &Self {
         self.filter(&api.uri(), "API")
+            .filter(&percent_encoded(&api.uri()), "API")
             .filter(&api.domain(), "DOMAIN")
     }
 
@@ -247,16 +249,8 @@ impl Home {
 
     /// The token file conda reads for `repo_url`.
     pub fn conda_token_file(&self, repo_url: &str) -> PathBuf {
-        let name: String = repo_url
-            .bytes()
-            .map(|b| match b {
-                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'_' | b'.' | b'-' | b'~' => {
-                    (b as char).to_string()
-                }
-                _ => format!("%{b:02X}"),
-            })
-            .collect();
-        self.binstar_dir().join(format!("{name}.token"))
+        self.binstar_dir()
+            .join(format!("{}.token", percent_encoded(repo_url)))
     }
 
     /// The decoded keyring entry for `domain`, if any.
@@ -277,6 +271,18 @@ impl Home {
         std::fs::create_dir_all(self.keyring_path().parent().unwrap()).unwrap();
         std::fs::write(self.keyring_path(), python_json(&file)).unwrap();
     }
+}
+
+/// `text` as conda percent-encodes a URL into a token file's name.
+fn percent_encoded(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'_' | b'.' | b'-' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
 }
 
 /// conda's token folder for HOME `home`.
