@@ -3,7 +3,6 @@
 mod common;
 
 use common::*;
-use predicates::prelude::*;
 use serde_json::json;
 use wiremock::matchers::{body_json, method, path};
 use wiremock::{Mock, ResponseTemplate};
@@ -11,10 +10,9 @@ use wiremock::{Mock, ResponseTemplate};
 const NEW: &str = "tok-new-1";
 const EXPIRES: &str = "2027-03-01T00:00:00Z";
 
-fn setup() -> (Home, Api) {
-    let api = Api::start();
-    let mut home = Home::new();
-    home.with_api(&api).with_env_key();
+/// `setup()`, with acme the one organization.
+fn with_acme() -> (Home, Api) {
+    let (home, api) = setup();
     api.acme();
     (home, api)
 }
@@ -25,27 +23,28 @@ fn puts(api: &Api) -> usize {
 
 #[test]
 fn reissue_with_yes_revokes_and_installs() {
-    let (home, api) = setup();
+    let (home, api) = with_acme();
     api.current_token("acme", Some("2026-12-31T00:00:00Z"));
     api.issue("acme", NEW, EXPIRES);
     api.repo_accepts(NEW);
-    let out = home
-        .cmd(&[
-            "token",
-            "reissue",
-            "-o",
-            "acme",
-            "-y",
-            "--no-set-default-channels",
-        ])
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", stderr(&out));
-    assert!(
-        stdout(&out).contains("expires 2027-03-01 00:00:00+00:00"),
-        "{}",
-        stdout(&out)
-    );
+    home.filter(NEW, "TOKEN");
+    cmd_snapshot!(home, home.cmd(&[
+        "token",
+        "reissue",
+        "-o",
+        "acme",
+        "-y",
+        "--no-set-default-channels",
+    ]), @"
+    success: true
+    exit_code: 0
+    ----- stdout -----
+    Your conda token has been installed and expires 2027-03-01 00:00:00+00:00. To view your token(s), you can use anaconda token list
+    Success! Your token has been installed and validated.
+    conda was not configured to use it: run anaconda token config to set its default channels.
+
+    ----- stderr -----
+    ");
     assert_eq!(puts(&api), 1);
     let entry = home.entry(&api.domain()).unwrap();
     assert_eq!(entry["repo_tokens"][0]["token"], NEW);
@@ -53,55 +52,69 @@ fn reissue_with_yes_revokes_and_installs() {
 
 #[test]
 fn reissue_always_asks_even_without_a_current_token() {
-    let (home, api) = setup();
+    let (home, api) = with_acme();
     api.current_token("acme", None);
     api.issue("acme", NEW, EXPIRES);
-    let out = home
-        .cmd(&["token", "reissue", "-o", "acme"])
-        .write_stdin("n\n")
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(1));
-    assert!(
-        stdout(&out).contains("Reissuing a new token will revoke"),
-        "{}",
-        stdout(&out)
-    );
-    assert!(stderr(&out).contains("Aborted."));
+    cmd_snapshot!(home, home.cmd(&["token", "reissue", "-o", "acme"]).write_stdin("n\n"), @"
+    success: false
+    exit_code: 1
+    ----- stdout -----
+    Reissuing a new token will revoke and deactivate any existing token access. This action can't be undone.
+
+    ----- stderr -----
+    Proceed? [y/n] (n): Aborted.
+    ");
     assert_eq!(puts(&api), 0);
     assert!(!home.keyring_path().exists());
 }
 
 #[test]
 fn reissue_at_end_of_input_changes_nothing() {
-    let (home, api) = setup();
+    let (home, api) = with_acme();
     api.current_token("acme", Some("2026-12-31T00:00:00Z"));
     api.issue("acme", NEW, EXPIRES);
-    home.cmd(&["token", "reissue", "-o", "acme"])
-        .write_stdin("")
-        .assert()
-        .code(1)
-        .stderr(predicate::str::contains("--yes"));
+    cmd_snapshot!(home, home.cmd(&["token", "reissue", "-o", "acme"]).write_stdin(""), @r#"
+    success: false
+    exit_code: 1
+    ----- stdout -----
+    An existing token already exists for the organization acme.
+    Reissuing a new token will revoke and deactivate any existing token access. This action can't be undone.
+
+    ----- stderr -----
+    Proceed? [y/n] (n): 
+    Error: Aborted: no answer to "Proceed?" (end of input).
+    Pass --yes to answer it.
+    "#);
     assert_eq!(puts(&api), 0);
     assert!(!home.keyring_path().exists());
 }
 
 #[test]
 fn reissue_answered_yes() {
-    let (home, api) = setup();
+    let (home, api) = with_acme();
     api.current_token("acme", Some("2026-12-31T00:00:00Z"));
     api.issue("acme", NEW, EXPIRES);
     api.repo_accepts(NEW);
-    home.cmd(&[
+    home.filter(NEW, "TOKEN");
+    cmd_snapshot!(home, home.cmd(&[
         "token",
         "reissue",
         "-o",
         "acme",
         "--no-set-default-channels",
-    ])
-    .write_stdin("y\n")
-    .assert()
-    .success();
+    ]).write_stdin("y\n"), @"
+    success: true
+    exit_code: 0
+    ----- stdout -----
+    An existing token already exists for the organization acme.
+    Reissuing a new token will revoke and deactivate any existing token access. This action can't be undone.
+    Your conda token has been installed and expires 2027-03-01 00:00:00+00:00. To view your token(s), you can use anaconda token list
+    Success! Your token has been installed and validated.
+    conda was not configured to use it: run anaconda token config to set its default channels.
+
+    ----- stderr -----
+    Proceed? [y/n] (n):
+    ");
     assert_eq!(puts(&api), 1);
 }
 
@@ -131,18 +144,19 @@ fn sync_mock(api: &Api, status: u16) {
 
 #[test]
 fn sync_extends_and_stores_the_new_expiry() {
-    let (home, api) = setup();
+    let (home, api) = with_acme();
     installed(&home, &api);
     sync_mock(&api, 200);
     api.current_token("acme", Some("2027-06-30T00:00:00"));
     // The only installed organization is chosen without --org.
-    let out = home.cmd(&["token", "sync"]).output().unwrap();
-    assert!(out.status.success(), "{}", stderr(&out));
-    assert!(
-        stdout(&out).contains("now expires 2027-06-30 00:00:00+00:00"),
-        "{}",
-        stdout(&out)
-    );
+    cmd_snapshot!(home, home.cmd(&["token", "sync"]), @"
+    success: true
+    exit_code: 0
+    ----- stdout -----
+    The token of acme now expires 2027-06-30 00:00:00+00:00.
+
+    ----- stderr -----
+    ");
     let entry = home.entry(&api.domain()).unwrap();
     assert_eq!(
         entry["repo_tokens"][0]["expires_at"],
@@ -157,48 +171,54 @@ fn sync_extends_and_stores_the_new_expiry() {
 
 #[test]
 fn sync_refused_says_who_can_do_it() {
-    let (home, api) = setup();
+    let (home, api) = with_acme();
     installed(&home, &api);
     sync_mock(&api, 403);
     let before = std::fs::read(home.keyring_path()).unwrap();
-    let out = home.cmd(&["token", "sync", "-o", "acme"]).output().unwrap();
-    assert_eq!(out.status.code(), Some(1));
-    let err = stderr(&out);
-    assert!(
-        err.contains("HTTP 403") && err.contains("Org Management → Token Access → Sync token"),
-        "{err}"
-    );
+    cmd_snapshot!(home, home.cmd(&["token", "sync", "-o", "acme"]), @"
+    success: false
+    exit_code: 1
+    ----- stdout -----
+
+    ----- stderr -----
+    Error: The service refused to sync the token of acme (HTTP 403): this account may not sync tokens from the command line.
+    An administrator of the organization can do it on [DOMAIN]: Org Management → Token Access → Sync token.
+    ");
     assert_eq!(std::fs::read(home.keyring_path()).unwrap(), before);
 }
 
 #[test]
 fn sync_invalid_request() {
-    let (home, api) = setup();
+    let (home, api) = with_acme();
     installed(&home, &api);
     sync_mock(&api, 422);
-    let out = home.cmd(&["token", "sync", "-o", "acme"]).output().unwrap();
-    assert_eq!(out.status.code(), Some(1));
-    let err = stderr(&out);
-    assert!(
-        err.contains("HTTP 422") && err.contains("not allowed here"),
-        "{err}"
-    );
+    cmd_snapshot!(home, home.cmd(&["token", "sync", "-o", "acme"]), @"
+    success: false
+    exit_code: 1
+    ----- stdout -----
+
+    ----- stderr -----
+    Error: PATCH [API]/api/v1/organizations/11111111-1111-1111-1111-111111111111/users/u-1/token failed: HTTP 422 (not allowed here)
+    ");
 }
 
 #[test]
 fn sync_without_installed_tokens_or_org() {
-    let (home, _api) = setup();
-    home.cmd(&["token", "sync"])
-        .assert()
-        .code(1)
-        .stderr(predicate::str::contains("--org"));
+    let (home, _api) = with_acme();
+    cmd_snapshot!(home, home.cmd(&["token", "sync"]), @"
+    success: false
+    exit_code: 1
+    ----- stdout -----
+
+    ----- stderr -----
+    Error: No repo tokens are installed.
+    Run anaconda token install, or name the organization with --org.
+    ");
 }
 
 #[test]
 fn list_check_reports_each_token() {
-    let api = Api::start();
-    let mut home = Home::new();
-    home.with_api(&api);
+    let (mut home, api) = setup_without_key();
     home.write_entry(
         &api.domain(),
         &json!({"domain": api.domain(), "repo_tokens": [
@@ -219,45 +239,73 @@ fn list_check_reports_each_token() {
     )
     .unwrap();
 
-    let out = home.cmd(&["token", "list", "--check"]).output().unwrap();
-    assert_eq!(out.status.code(), Some(1));
-    let text = stdout(&out);
-    assert!(text.contains("Status"), "{text}");
-    let line = |needle: &str| {
-        text.lines()
-            .find(|l| l.contains(needle))
-            .unwrap_or_default()
-            .to_string()
-    };
-    assert!(line("tok-bad").contains("rejected (HTTP 403)"), "{text}");
-    assert!(line("tok-other").contains("not checked"), "{text}");
-    assert!(
-        stderr(&out).contains("1 of 4 tokens are not valid"),
-        "{}",
-        stderr(&out)
-    );
+    cmd_snapshot!(home, home.cmd(&["token", "list", "--check"]), @"
+    success: false
+    exit_code: 1
+    ----- stdout -----
+    Anaconda Repository Tokens
+    ┌──────────────┬────────────────────────────────────┬───────────┬─────────┬──────────────────────────────────┐
+    │ Organization ┆ Channel URL                        ┆ Token     ┆ Expires ┆ Status                           │
+    ╞══════════════╪════════════════════════════════════╪═══════════╪═════════╪══════════════════════════════════╡
+    │ acme         ┆ [API]/repo/acme/* ┆ tok-good  ┆ -       ┆ valid                            │
+    │ beta         ┆ [API]/repo/beta/* ┆ tok-bad   ┆ -       ┆ rejected (HTTP 403)              │
+    │              ┆ [API]/repo/       ┆ tok-good  ┆ -       ┆ valid                            │
+    │              ┆ https://api.anaconda.org           ┆ tok-other ┆ -       ┆ not checked (not the repository) │
+    └──────────────┴────────────────────────────────────┴───────────┴─────────┴──────────────────────────────────┘
+    Stored in [HOME]/.anaconda/keyring (plain text file[, MODE])
+    conda token files in [BINSTAR]
 
-    let out = home
-        .cmd(&["token", "list", "--check", "--json"])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(1));
-    let rows: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let status: Vec<&str> = rows
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r["status"].as_str().unwrap())
-        .collect();
-    assert_eq!(
-        status,
-        [
-            "valid",
-            "rejected (HTTP 403)",
-            "valid",
-            "not checked (not the repository)"
-        ]
-    );
+    ----- stderr -----
+    Error: 1 of 4 tokens are not valid.
+    Reinstall a rejected token with `anaconda token install -o ORG` (or `reissue`).
+    ");
+    cmd_snapshot!(home, home.cmd(&["token", "list", "--check", "--json"]), @r#"
+    success: false
+    exit_code: 1
+    ----- stdout -----
+    [
+      {
+        "org_name": "acme",
+        "channel_url": "[API]/repo/acme/*",
+        "token": "tok-good",
+        "expires_at": null,
+        "source": "keyring",
+        "storage": "[HOME]/.anaconda/keyring (plain text file[, MODE])",
+        "status": "valid"
+      },
+      {
+        "org_name": "beta",
+        "channel_url": "[API]/repo/beta/*",
+        "token": "tok-bad",
+        "expires_at": null,
+        "source": "keyring",
+        "storage": "[HOME]/.anaconda/keyring (plain text file[, MODE])",
+        "status": "rejected (HTTP 403)"
+      },
+      {
+        "org_name": null,
+        "channel_url": "[API]/repo/",
+        "token": "tok-good",
+        "expires_at": null,
+        "source": "conda-token-file",
+        "storage": "[BINSTAR]/[API]%2Frepo%2F.token",
+        "status": "valid"
+      },
+      {
+        "org_name": null,
+        "channel_url": "https://api.anaconda.org",
+        "token": "tok-other",
+        "expires_at": null,
+        "source": "conda-token-file",
+        "storage": "[BINSTAR]/https%3A%2F%2Fapi.anaconda.org.token",
+        "status": "not checked (not the repository)"
+      }
+    ]
+
+    ----- stderr -----
+    Error: 1 of 4 tokens are not valid.
+    Reinstall a rejected token with `anaconda token install -o ORG` (or `reissue`).
+    "#);
     let heads = api.requests().iter().filter(|(m, _)| m == "HEAD").count();
     assert!(!api.requests().iter().any(|(_, p)| p.contains("tok-other")));
     assert_eq!(heads, 6, "three tokens checked, twice");
@@ -297,31 +345,42 @@ fn list_check_reports_each_token() {
 
 #[test]
 fn list_check_all_valid_exits_zero() {
-    let api = Api::start();
-    let mut home = Home::new();
-    home.with_api(&api);
+    let (home, api) = setup_without_key();
     home.write_entry(
         &api.domain(),
         &json!({"domain": api.domain(), "repo_tokens": [{"token": "tok-good", "org_name": "acme"}], "version": 2}),
     );
     api.repo_accepts("tok-good");
-    home.cmd(&["token", "list", "--check"])
-        .assert()
-        .success()
-        .stdout(predicate::str::contains("valid"));
+    cmd_snapshot!(home, home.cmd(&["token", "list", "--check"]), @"
+    success: true
+    exit_code: 0
+    ----- stdout -----
+    Anaconda Repository Tokens
+    ┌──────────────┬────────────────────────────────────┬──────────┬─────────┬────────┐
+    │ Organization ┆ Channel URL                        ┆ Token    ┆ Expires ┆ Status │
+    ╞══════════════╪════════════════════════════════════╪══════════╪═════════╪════════╡
+    │ acme         ┆ [API]/repo/acme/* ┆ tok-good ┆ -       ┆ valid  │
+    └──────────────┴────────────────────────────────────┴──────────┴─────────┴────────┘
+    Stored in [HOME]/.anaconda/keyring (plain text file[, MODE])
+
+    ----- stderr -----
+    ");
 }
 
 #[test]
 fn sync_with_an_invalid_key_says_so() {
-    let (home, api) = setup();
+    let (home, api) = with_acme();
     installed(&home, &api);
     api.mount(Mock::given(method("PATCH")).respond_with(
         ResponseTemplate::new(401).set_body_json(json!({"error": {"code": "auth_required"}})),
     ));
-    home.cmd(&["token", "sync", "-o", "acme"])
-        .assert()
-        .code(1)
-        .stderr(predicate::str::contains(
-            "API Key or login token is invalid",
-        ));
+    cmd_snapshot!(home, home.cmd(&["token", "sync", "-o", "acme"]), @"
+    success: false
+    exit_code: 1
+    ----- stdout -----
+
+    ----- stderr -----
+    Error: Your provided API Key or login token is invalid.
+    Run `anaconda login --at [DOMAIN]`, or set ANACONDA_AUTH_API_KEY, or set api_key under [plugin.auth] in [HOME]/.anaconda/config.toml.
+    ");
 }
