@@ -3,7 +3,6 @@
 mod common;
 
 use common::*;
-use predicates::prelude::*;
 use serde_json::json;
 use wiremock::matchers::{body_json, body_string_contains, header, method, path};
 use wiremock::{Mock, ResponseTemplate};
@@ -86,28 +85,23 @@ fn api_key_endpoint(api: &Api, p: &str, status: u16) {
 
 #[test]
 fn device_flow_stores_the_api_key_and_keeps_repo_tokens() {
-    let api = Api::start();
-    let mut home = Home::new();
-    home.with_api(&api);
+    let (home, api) = setup_without_key();
     home.write_entry(
         &api.domain(),
         &json!({"domain": api.domain(), "repo_tokens": [{"token": "tok-a", "org_name": "acme"}], "version": 2}),
     );
     auth_server(&api, 1);
     api_key_endpoint(&api, "/api/auth/api-keys", 201);
-    let out = home.cmd(&["login"]).write_stdin("").output().unwrap();
-    assert!(out.status.success(), "{}", stderr(&out));
-    let err = stderr(&out);
-    assert!(
-        err.contains("https://example.test/activate") && err.contains("ABCD-EFGH"),
-        "{err}"
-    );
-    assert!(
-        stdout(&out).contains("Successfully logged in"),
-        "{}",
-        stdout(&out)
-    );
-    assert!(!err.contains(ACCESS) && !stdout(&out).contains(NEW_KEY));
+    let out = cmd_snapshot!(home, home.cmd(&["login"]).write_stdin(""), @"
+    success: true
+    exit_code: 0
+    ----- stdout -----
+    Successfully logged in to [DOMAIN].
+
+    ----- stderr -----
+    To log in, open https://example.test/activate in a browser and enter the code ABCD-EFGH
+    ");
+    assert!(!stderr(&out).contains(ACCESS) && !stdout(&out).contains(NEW_KEY));
     let entry = home.entry(&api.domain()).unwrap();
     assert_eq!(entry["api_key"], NEW_KEY);
     assert_eq!(entry["repo_tokens"][0]["token"], "tok-a");
@@ -117,13 +111,19 @@ fn device_flow_stores_the_api_key_and_keeps_repo_tokens() {
 
 #[test]
 fn api_key_falls_back_to_the_api_domain_endpoint() {
-    let api = Api::start();
-    let mut home = Home::new();
-    home.with_api(&api);
+    let (home, api) = setup_without_key();
     auth_server(&api, 0);
     api_key_endpoint(&api, "/api/auth/api-keys", 404);
     api_key_endpoint(&api, "/api/iam/api-keys", 201);
-    home.cmd(&["auth", "login"]).assert().success();
+    cmd_snapshot!(home, home.cmd(&["auth", "login"]), @"
+    success: true
+    exit_code: 0
+    ----- stdout -----
+    Successfully logged in to [DOMAIN].
+
+    ----- stderr -----
+    To log in, open https://example.test/activate in a browser and enter the code ABCD-EFGH
+    ");
     assert_eq!(home.entry(&api.domain()).unwrap()["api_key"], NEW_KEY);
 }
 
@@ -144,54 +144,74 @@ fn api_key_exchange_takes_only_201_from_replayed_answers() {
             ),
         );
     };
+    let mut all = String::new();
     for (first, second, stored) in [
         ("ok_not_created", "created", Some("replayed-key-201")),
         ("created", "not_found", Some("replayed-key-201")),
         ("not_found", "ok_not_created", None),
     ] {
-        let api = Api::start();
-        let mut home = Home::new();
-        home.with_api(&api);
+        let (home, api) = setup_without_key();
         auth_server(&api, 0);
         mount(&api, "/api/auth/api-keys", first);
         mount(&api, "/api/iam/api-keys", second);
-        let out = home.cmd(&["login"]).write_stdin("").output().unwrap();
         let case = format!("{first} then {second}");
+        let (text, _) = snapshot::run(&home.filters(), home.cmd(&["login"]).write_stdin(""));
+        all.push_str(&format!("=== {case}\n{text}\n"));
         match stored {
             Some(key) => {
-                assert!(out.status.success(), "{case}: {}", stderr(&out));
                 assert_eq!(home.entry(&api.domain()).unwrap()["api_key"], key, "{case}");
             }
-            None => {
-                assert_eq!(out.status.code(), Some(1), "{case}");
-                assert!(
-                    stderr(&out).contains("answered HTTP 200 instead of 201 Created"),
-                    "{case}: {}",
-                    stderr(&out)
-                );
-                assert!(home.entry(&api.domain()).is_none(), "{case}");
-            }
+            None => assert!(home.entry(&api.domain()).is_none(), "{case}"),
         }
     }
+    insta::assert_snapshot!(all, @"
+    === ok_not_created then created
+    success: true
+    exit_code: 0
+    ----- stdout -----
+    Successfully logged in to [DOMAIN].
+
+    ----- stderr -----
+    To log in, open https://example.test/activate in a browser and enter the code ABCD-EFGH
+
+    === created then not_found
+    success: true
+    exit_code: 0
+    ----- stdout -----
+    Successfully logged in to [DOMAIN].
+
+    ----- stderr -----
+    To log in, open https://example.test/activate in a browser and enter the code ABCD-EFGH
+
+    === not_found then ok_not_created
+    success: false
+    exit_code: 1
+    ----- stdout -----
+
+    ----- stderr -----
+    To log in, open https://example.test/activate in a browser and enter the code ABCD-EFGH
+    Error: POST [API]/api/iam/api-keys answered HTTP 200 instead of 201 Created: no API key was issued.
+    ");
 }
 
 #[test]
 fn denied_and_unsupported() {
-    let api = Api::start();
-    let mut home = Home::new();
-    home.with_api(&api);
+    let (mut home, api) = setup_without_key();
     // No device endpoint announced.
     api.mount(
         Mock::given(method("GET"))
             .and(path("/.well-known/openid-configuration"))
             .respond_with(ResponseTemplate::new(200).set_body_json(json!({"token_endpoint": "x"}))),
     );
-    home.cmd(&["login"])
-        .assert()
-        .code(1)
-        .stderr(predicate::str::contains(
-            "does not support the device login flow",
-        ));
+    cmd_snapshot!(home, home.cmd(&["login"]), @"
+    success: false
+    exit_code: 1
+    ----- stdout -----
+
+    ----- stderr -----
+    Error: [API] does not support the device login flow.
+    Log in with the Python tool (`anaconda login`), or set ANACONDA_AUTH_API_KEY.
+    ");
 
     let api = Api::start();
     home.with_api(&api);
@@ -204,47 +224,71 @@ fn denied_and_unsupported() {
             )
             .with_priority(1),
     );
-    home.cmd(&["login"])
-        .assert()
-        .code(1)
-        .stderr(predicate::str::contains("denied"));
+    cmd_snapshot!(home, home.cmd(&["login"]), @"
+    success: false
+    exit_code: 1
+    ----- stdout -----
+
+    ----- stderr -----
+    To log in, open https://example.test/activate in a browser and enter the code ABCD-EFGH
+    Error: The login was denied in the browser.
+    ");
     assert!(home.entry(&api.domain()).is_none());
 }
 
 #[test]
 fn already_logged_in_asks_first() {
-    let api = Api::start();
-    let mut home = Home::new();
-    home.with_api(&api);
+    let (home, api) = setup_without_key();
     home.write_entry(
         &api.domain(),
         &json!({"domain": api.domain(), "api_key": "old-key", "repo_tokens": [], "version": 2}),
     );
-    home.cmd(&["login"])
-        .write_stdin("n\n")
-        .assert()
-        .success()
-        .stderr(predicate::str::contains("already logged in"));
+    cmd_snapshot!(home, home.cmd(&["login"]).write_stdin("n\n"), @"
+    success: true
+    exit_code: 0
+    ----- stdout -----
+    Kept the current login.
+
+    ----- stderr -----
+    You are already logged in. Would you like to force a new login? [y/n] (n):
+    ");
     assert!(api.requests().is_empty());
-    home.cmd(&["login"])
-        .write_stdin("")
-        .assert()
-        .code(1)
-        .stderr(predicate::str::contains("--force"));
+    cmd_snapshot!(home, home.cmd(&["login"]).write_stdin(""), @r#"
+    success: false
+    exit_code: 1
+    ----- stdout -----
+
+    ----- stderr -----
+    You are already logged in. Would you like to force a new login? [y/n] (n): 
+    Error: Aborted: no answer to "You are already logged in. Would you like to force a new login?" (end of input).
+    Pass --force to answer it.
+    "#);
     auth_server(&api, 0);
     api_key_endpoint(&api, "/api/auth/api-keys", 201);
-    home.cmd(&["login", "--force"]).assert().success();
+    cmd_snapshot!(home, home.cmd(&["login", "--force"]), @"
+    success: true
+    exit_code: 0
+    ----- stdout -----
+    Successfully logged in to [DOMAIN].
+
+    ----- stderr -----
+    To log in, open https://example.test/activate in a browser and enter the code ABCD-EFGH
+    ");
     assert_eq!(home.entry(&api.domain()).unwrap()["api_key"], NEW_KEY);
 }
 
 #[test]
 fn huge_expiry_and_interval_from_the_server_are_clamped() {
-    let api = Api::start();
-    let mut home = Home::new();
-    home.with_api(&api);
+    let (home, api) = setup_without_key();
     auth_server_with(&api, 0, json!(u64::MAX), json!(u64::MAX));
     api_key_endpoint(&api, "/api/auth/api-keys", 201);
-    let out = home.cmd(&["login"]).output().unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    assert!(!stderr(&out).contains("panicked"));
+    cmd_snapshot!(home, home.cmd(&["login"]), @"
+    success: true
+    exit_code: 0
+    ----- stdout -----
+    Successfully logged in to [DOMAIN].
+
+    ----- stderr -----
+    To log in, open https://example.test/activate in a browser and enter the code ABCD-EFGH
+    ");
 }
