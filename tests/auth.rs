@@ -3,7 +3,6 @@
 mod common;
 
 use common::*;
-use predicates::prelude::*;
 use serde_json::json;
 
 fn logged_in(home: &Home, domain: &str) {
@@ -15,46 +14,88 @@ fn logged_in(home: &Home, domain: &str) {
 
 #[test]
 fn whoami_prints_the_account() {
-    let api = Api::start();
-    let mut home = Home::new();
-    home.with_api(&api);
+    let (home, api) = setup_without_key();
     logged_in(&home, &api.domain());
     api.acme();
-    let out = home.cmd(&["whoami"]).output().unwrap();
-    assert!(out.status.success(), "{}", stderr(&out));
+    // Pretty-printed JSON.
+    let out = cmd_snapshot!(home, home.cmd(&["whoami"]), @r#"
+    success: true
+    exit_code: 0
+    ----- stdout -----
+    {
+      "domain": "[DOMAIN]",
+      "profile": {},
+      "subscriptions": [
+        {
+          "org_id": "11111111-1111-1111-1111-111111111111",
+          "product_code": "commercial_subscription"
+        }
+      ],
+      "user": {
+        "email": "a@b.c",
+        "id": "u-1",
+        "username": "alice"
+      }
+    }
+
+    ----- stderr -----
+    "#);
     let account: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(account["user"]["username"], "alice");
-    assert!(stdout(&out).contains("\n  \"user\""), "pretty-printed");
-    home.cmd(&["auth", "whoami"]).assert().success();
+    home.cmd(&["auth", "whoami"])
+        .assert()
+        .success()
+        .stdout(stdout(&out));
 }
 
 #[test]
 fn whoami_without_a_login() {
-    let api = Api::start();
-    let mut home = Home::new();
-    home.with_api(&api);
-    home.cmd(&["whoami"])
-        .assert()
-        .code(1)
-        .stderr(predicate::str::contains("Login is required"));
+    let (home, api) = setup_without_key();
+    cmd_snapshot!(home, home.cmd(&["whoami"]), @"
+    success: false
+    exit_code: 1
+    ----- stdout -----
+
+    ----- stderr -----
+    Error: Login is required to complete this action.
+    Run `anaconda login --at [DOMAIN]`, or set ANACONDA_AUTH_API_KEY, or set api_key under [plugin.auth] in [HOME]/.anaconda/config.toml.
+    ");
     assert!(api.requests().is_empty());
 }
 
 #[test]
 fn api_key_for_scripts() {
     let home = Home::new();
-    home.cmd(&["auth", "api-key"]).assert().code(1).stdout("");
+    home.filter(API_KEY, "API_KEY");
+    cmd_snapshot!(home, home.cmd(&["auth", "api-key"]), @"
+    success: false
+    exit_code: 1
+    ----- stdout -----
+
+    ----- stderr -----
+    Error: Login is required to complete this action.
+    Run `anaconda login --at anaconda.com`, or set ANACONDA_AUTH_API_KEY, or set api_key under [plugin.auth] in [HOME]/.anaconda/config.toml.
+    ");
     logged_in(&home, "anaconda.com");
-    home.cmd(&["auth", "api-key"])
-        .assert()
-        .success()
-        .stdout(format!("{API_KEY}\n"));
+    // The key itself, for scripts.
+    cmd_snapshot!(home, home.cmd(&["auth", "api-key"]), @"
+    success: true
+    exit_code: 0
+    ----- stdout -----
+    [API_KEY]
+
+    ----- stderr -----
+    ");
     let mut home = home;
     home.set("ANACONDA_AUTH_API_KEY", "from-env");
-    home.cmd(&["auth", "api-key"])
-        .assert()
-        .success()
-        .stdout("from-env\n");
+    cmd_snapshot!(home, home.cmd(&["auth", "api-key"]), @"
+    success: true
+    exit_code: 0
+    ----- stdout -----
+    from-env
+
+    ----- stderr -----
+    ");
 }
 
 #[test]
@@ -67,22 +108,31 @@ fn expired_api_key_is_not_printed() {
         b64.encode(r#"{"exp":1000}"#)
     );
     let mut home = Home::new();
-    home.set("ANACONDA_AUTH_API_KEY", jwt);
-    home.cmd(&["auth", "api-key"])
-        .assert()
-        .code(1)
-        .stdout("")
-        .stderr(predicate::str::contains("expired"));
+    home.set("ANACONDA_AUTH_API_KEY", &jwt)
+        .filter(&jwt, "API_KEY");
+    cmd_snapshot!(home, home.cmd(&["auth", "api-key"]), @"
+    success: false
+    exit_code: 1
+    ----- stdout -----
+
+    ----- stderr -----
+    Error: Your API key expired on 1970-01-01 00:16 UTC.
+    Run `anaconda login --at anaconda.com`, or set ANACONDA_AUTH_API_KEY, or set api_key under [plugin.auth] in [HOME]/.anaconda/config.toml.
+    ");
 }
 
 #[test]
 fn logout_keeps_the_repository_tokens() {
     let home = Home::new();
     logged_in(&home, "anaconda.com");
-    home.cmd(&["logout"])
-        .assert()
-        .success()
-        .stdout(predicate::str::contains("Logged out of anaconda.com"));
+    cmd_snapshot!(home, home.cmd(&["logout"]), @"
+    success: true
+    exit_code: 0
+    ----- stdout -----
+    Logged out of anaconda.com. Installed repository tokens are kept.
+
+    ----- stderr -----
+    ");
     let entry = home.entry("anaconda.com").unwrap();
     // No key, in the one shape the Python tool can load (see tests/interop_matrix.rs).
     assert_eq!(
@@ -90,8 +140,12 @@ fn logout_keeps_the_repository_tokens() {
         anaconda_token::store::token_info::SIGNED_OUT_API_KEY
     );
     assert_eq!(entry["repo_tokens"][0]["token"], "tok-a");
-    home.cmd(&["auth", "logout"])
-        .assert()
-        .success()
-        .stdout(predicate::str::contains("Not logged in"));
+    cmd_snapshot!(home, home.cmd(&["auth", "logout"]), @"
+    success: true
+    exit_code: 0
+    ----- stdout -----
+    Not logged in to anaconda.com.
+
+    ----- stderr -----
+    ");
 }
