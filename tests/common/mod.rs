@@ -5,6 +5,7 @@
 pub mod raw_http;
 pub mod snapshot;
 
+#[allow(unused_imports)]
 pub(crate) use snapshot::{Filters, cmd_snapshot};
 
 use std::cell::RefCell;

@@ -107,6 +107,7 @@ pub fn run(filters: &Filters, mut cmd: impl BorrowMut<Command>) -> (String, std:
 /// `cmd_snapshot!(home, command, @"…")`: runs `command` (an `assert_cmd::Command`, or `&mut` one)
 /// and compares the rendered, filtered invocation with the inline snapshot. `home` is anything
 /// with a `filters()` method (a `Home`); `cmd_snapshot!(filters = f, …)` takes `Filters`.
+#[allow(unused_macros)]
 macro_rules! cmd_snapshot {
     (filters = $filters:expr, $cmd:expr, @$snapshot:literal) => {{
         let filters: $crate::common::snapshot::Filters = $filters;
