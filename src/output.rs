@@ -2,6 +2,7 @@
 //! on stderr. Colour only on a terminal and never with `NO_COLOR` (anstream strips it otherwise).
 
 use std::io::Write;
+use std::sync::{Arc, Mutex};
 
 use anstyle::{AnsiColor, Style};
 
@@ -16,6 +17,29 @@ pub struct Printer {
     /// Waits show a spinner: stderr is a terminal, `NO_COLOR` is not set and there is no
     /// debug log (whose lines it would garble).
     spinners: bool,
+    /// Where the text goes instead of stdout and stderr (unit tests: [`Printer::buffered`]).
+    buffer: Option<Captured>,
+}
+
+/// What a buffered printer printed, colour removed: one text for stdout, one for stderr.
+#[derive(Debug, Clone, Default)]
+pub struct Captured(Arc<Mutex<(String, String)>>);
+
+impl Captured {
+    pub fn stdout(&self) -> String {
+        self.0.lock().unwrap().0.clone()
+    }
+
+    pub fn stderr(&self) -> String {
+        self.0.lock().unwrap().1.clone()
+    }
+}
+
+/// Which of the two streams a line is for.
+#[derive(Clone, Copy)]
+enum Stream {
+    Out,
+    Err,
 }
 
 const ACCENT: Style = AnsiColor::Cyan.on_default();
@@ -69,6 +93,46 @@ impl Printer {
         Printer {
             verbose,
             spinners: !verbose && !no_color && std::io::stderr().is_terminal(),
+            buffer: None,
+        }
+    }
+
+    /// A printer that writes into memory instead of stdout and stderr (no spinners, no
+    /// colour), for unit tests of command logic; the handle reads back what it printed.
+    #[doc(hidden)]
+    pub fn buffered(verbose: bool) -> (Printer, Captured) {
+        let captured = Captured::default();
+        let printer = Printer {
+            verbose,
+            spinners: false,
+            buffer: Some(captured.clone()),
+        };
+        (printer, captured)
+    }
+
+    /// Writes `text` to `stream` (or the buffer), with the colour stripped where the stream
+    /// is not a terminal.
+    fn write(&self, stream: Stream, text: std::fmt::Arguments) {
+        if let Some(buffer) = &self.buffer {
+            let text = anstream::adapter::strip_str(&text.to_string()).to_string();
+            let mut streams = buffer.0.lock().unwrap();
+            match stream {
+                Stream::Out => streams.0.push_str(&text),
+                Stream::Err => streams.1.push_str(&text),
+            }
+            return;
+        }
+        match stream {
+            Stream::Out => {
+                let mut out = anstream::stdout().lock();
+                let _ = out.write_fmt(text);
+                let _ = out.flush();
+            }
+            Stream::Err => {
+                let mut err = anstream::stderr().lock();
+                let _ = err.write_fmt(text);
+                let _ = err.flush();
+            }
         }
     }
 
@@ -84,10 +148,7 @@ impl Printer {
 
     /// A line on stdout.
     pub fn line(&self, text: &str) {
-        spinner::suspended(|| {
-            let mut out = anstream::stdout().lock();
-            let _ = writeln!(out, "{text}");
-        });
+        spinner::suspended(|| self.write(Stream::Out, format_args!("{text}\n")));
     }
 
     /// A line on stdout, in green on a terminal (titles, success).
@@ -102,48 +163,49 @@ impl Printer {
 
     /// A line on stderr that is not an error (progress, notes).
     pub fn note(&self, text: &str) {
-        spinner::suspended(|| {
-            let mut err = anstream::stderr().lock();
-            let _ = writeln!(err, "{text}");
-        });
+        spinner::suspended(|| self.write(Stream::Err, format_args!("{text}\n")));
     }
 
     pub fn warn(&self, text: &str) {
         spinner::suspended(|| {
-            let mut err = anstream::stderr().lock();
-            let _ = writeln!(err, "{WARN}Warning:{WARN:#} {}", clean(&redact(text)));
+            self.write(
+                Stream::Err,
+                format_args!("{WARN}Warning:{WARN:#} {}\n", clean(&redact(text))),
+            )
         });
     }
 
     /// The error and its hint, printed once by `main`. A declined question is not an error
     /// to report: it prints `Aborted.` alone, as the original does.
     pub fn error(&self, error: &Error) {
-        let mut err = anstream::stderr().lock();
         // Errors may quote URLs and server words: whatever a secret looks like goes.
         let message = redact(&error.to_string());
         if let Error::Aborted | Error::Plain(_) = error {
-            let _ = writeln!(err, "{}", clean(&message));
+            self.write(Stream::Err, format_args!("{}\n", clean(&message)));
             return;
         }
-        let _ = writeln!(err, "{BAD}Error:{BAD:#} {}", clean(&message));
+        self.write(
+            Stream::Err,
+            format_args!("{BAD}Error:{BAD:#} {}\n", clean(&message)),
+        );
         if let Some(hint) = error.hint() {
-            let _ = writeln!(err, "{}", clean(&redact(&hint)));
+            self.write(Stream::Err, format_args!("{}\n", clean(&redact(&hint))));
         }
     }
 
     /// The `-v` debug log. Callers pass text that is already redacted.
     pub fn debug(&self, text: &str) {
         if self.verbose {
-            let mut err = anstream::stderr().lock();
-            let _ = writeln!(err, "debug: {}", clean(&redact(text)));
+            self.write(
+                Stream::Err,
+                format_args!("debug: {}\n", clean(&redact(text))),
+            );
         }
     }
 
     /// Prompt text on stderr without a newline.
     pub fn ask(&self, text: &str) {
-        let mut err = anstream::stderr().lock();
-        let _ = write!(err, "{text}");
-        let _ = err.flush();
+        self.write(Stream::Err, format_args!("{text}"));
     }
 }
 
@@ -156,5 +218,21 @@ mod tests {
         assert_eq!(clean("Acme\u{1b}[2J\rFake"), "Acme\\u{1b}[2J\\u{d}Fake");
         assert_eq!(clean("a\u{9b}b\u{7f}"), "a\\u{9b}b\\u{7f}");
         assert_eq!(clean("two\nlines\tand é"), "two\nlines\tand é");
+    }
+
+    #[test]
+    fn a_buffered_printer_keeps_each_stream_without_colour() {
+        let (printer, captured) = Printer::buffered(true);
+        printer.good("Success!");
+        printer.line(&format!("run {}", printer.accent("anaconda token list")));
+        printer.ask("Proceed? ");
+        printer.warn("careful");
+        printer.debug("GET /x");
+        printer.error(&Error::with_hint("Broken.", "Fix it."));
+        assert_eq!(captured.stdout(), "Success!\nrun anaconda token list\n");
+        assert_eq!(
+            captured.stderr(),
+            "Proceed? Warning: careful\ndebug: GET /x\nError: Broken.\nFix it.\n"
+        );
     }
 }
