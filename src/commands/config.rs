@@ -132,3 +132,65 @@ fn write(ctx: &Context, path: &Path, plan: &Plan, wanted: &[String]) -> Result<(
 const NO_CHANNELS: &str = "No conda configuration file sets channels, and conda 26 and later \
     configure none of their own: channels: [defaults] will be added too, so that conda uses \
     the default channels.";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::commands::testing::context;
+    use crate::prompt::Answer;
+
+    const ASKED: &str = "Configuring your .condarc file\n\
+        Prepared to set default channels in .condarc.\n\
+        No conda configuration file sets channels, and conda 26 and later configure none of \
+        their own: channels: [defaults] will be added too, so that conda uses the default \
+        channels.\n";
+
+    fn args(force: bool) -> ConfigArgs {
+        ConfigArgs {
+            force,
+            no_force: false,
+        }
+    }
+
+    #[test]
+    fn declined_writes_nothing() {
+        let mut t = context(&[], vec![Answer::Confirm("Proceed?", Some(false))]);
+        run(&mut t.ctx, &args(false)).unwrap();
+        assert_eq!(t.printed.stdout(), ASKED);
+        assert!(!t.home.path().join(".condarc").exists());
+    }
+
+    #[test]
+    fn confirmed_writes_the_channels() {
+        let mut t = context(&[], vec![Answer::Confirm("Proceed?", Some(true))]);
+        run(&mut t.ctx, &args(false)).unwrap();
+        assert_eq!(t.printed.stdout(), ASKED);
+        let condarc = std::fs::read_to_string(t.home.path().join(".condarc")).unwrap();
+        assert!(
+            condarc.starts_with("default_channels:\n  - https://repo.anaconda.cloud/repo/main\n")
+        );
+        assert!(condarc.ends_with("channels:\n  - defaults\n"), "{condarc}");
+    }
+
+    #[test]
+    fn end_of_input_names_the_flag() {
+        let mut t = context(&[], vec![Answer::Confirm("Proceed?", None)]);
+        let err = run(&mut t.ctx, &args(false)).unwrap_err();
+        assert!(matches!(
+            err,
+            crate::error::Error::NeedsFlag {
+                flag: "--force",
+                ..
+            }
+        ));
+        assert!(!t.home.path().join(".condarc").exists());
+    }
+
+    #[test]
+    fn force_asks_nothing() {
+        // The script is empty: a question would panic.
+        let mut t = context(&[], vec![]);
+        run(&mut t.ctx, &args(true)).unwrap();
+        assert!(t.home.path().join(".condarc").exists());
+    }
+}

@@ -10,6 +10,8 @@ pub mod login;
 pub mod organization;
 pub mod reissue;
 pub mod sync;
+#[cfg(test)]
+mod testing;
 pub mod uninstall;
 
 use crate::cli::{AuthCommand, Command, CondaTokenCommand, TokenCommand};
