@@ -26,14 +26,13 @@ fn picker_and_confirmations_on_a_terminal() {
         .exp_regex("Please select an organization:+")
         .unwrap();
     assert_eq!(prompt, "Please select an organization:");
+    // The whole list is drawn: the key is typed now. Should it arrive before the list has
+    // switched the terminal to raw mode, the terminal keeps it until the list reads.
     session.exp_string("Beta Corp (beta)").unwrap();
-    // Give the list a moment to switch the terminal to raw mode before typing.
-    std::thread::sleep(std::time::Duration::from_millis(500));
     session.send("\x1b[B").unwrap(); // arrow down to the second organization
     session.flush().unwrap();
     // The list is drawn again with the second organization marked: the key was read.
     session.exp_string("> Beta Corp (beta)").unwrap();
-    std::thread::sleep(std::time::Duration::from_millis(100));
     session.send("\r").unwrap();
     session.flush().unwrap();
     session
@@ -79,8 +78,9 @@ fn ctrl_c_at_a_prompt_restores_the_terminal_and_exits_130() {
     ] {
         let cmd = home.std_cmd(args);
         let mut session = rexpect::session::spawn_command(cmd, Some(20_000)).unwrap();
+        // The prompt is shown, so the Ctrl-C handler is in place (it is installed before the
+        // prompt is drawn); raw mode or not, Ctrl-C ends the prompt the same way.
         session.exp_string(shown).unwrap();
-        std::thread::sleep(std::time::Duration::from_millis(500));
         session.send_control('c').unwrap();
         session.flush().unwrap();
         // The cursor is shown again on the way out.
