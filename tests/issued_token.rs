@@ -15,17 +15,12 @@ const TOKEN: &str = "tok-new-123";
 const EXPIRES: &str = "2027-01-31T00:00:00";
 const PUT_PATH: &str = "/api/organizations/acme/ce/current-token";
 
-fn setup() -> (Home, Api) {
-    let api = Api::start();
-    let mut home = Home::new();
-    home.with_api(&api).with_env_key();
+/// `setup()`, with acme the one organization, which has no token yet.
+fn acme_without_token() -> (Home, Api) {
+    let (home, api) = setup();
     api.acme();
     api.current_token("acme", None);
     (home, api)
-}
-
-fn puts(api: &Api) -> usize {
-    api.requests().iter().filter(|(m, _)| m == "PUT").count()
 }
 
 fn stored_token(home: &Home, api: &Api) -> Option<String> {
@@ -65,7 +60,7 @@ fn a_repository_that_cannot_answer_does_not_stop_the_token_being_stored() {
             ResponseTemplate::new(200).set_delay(Duration::from_secs(4)),
         ),
     ] {
-        let (mut home, api) = setup();
+        let (mut home, api) = acme_without_token();
         home.set("ANACONDA_TOKEN_TIMEOUT", "1");
         api.issue("acme", TOKEN, EXPIRES);
         api.mount(
@@ -92,14 +87,14 @@ fn a_repository_that_cannot_answer_does_not_stop_the_token_being_stored() {
             !stdout(&out).contains(TOKEN) && !err.contains(TOKEN),
             "{what}"
         );
-        assert_eq!(puts(&api), 1, "{what}");
+        assert_eq!(api.puts(), 1, "{what}");
     }
 }
 
 #[test]
 fn a_definite_rejection_of_an_issued_token_says_it_was_issued_not_typed() {
     for status in [401, 403, 404] {
-        let (home, api) = setup();
+        let (home, api) = acme_without_token();
         api.issue("acme", TOKEN, EXPIRES);
         api.repo_answers(TOKEN, status);
         let out = home.cmd(&["token", "install", "-y"]).output().unwrap();
@@ -124,7 +119,7 @@ fn an_empty_or_unusable_token_from_the_service_is_an_error() {
         json!("tok en"),
         json!(null),
     ] {
-        let (home, api) = setup();
+        let (home, api) = acme_without_token();
         api.mount(Mock::given(method("PUT")).and(path(PUT_PATH)).respond_with(
             ResponseTemplate::new(200).set_body_json(json!({"token": bad, "expires_at": EXPIRES})),
         ));
@@ -143,7 +138,7 @@ fn an_empty_or_unusable_token_from_the_service_is_an_error() {
 
 #[test]
 fn a_final_newline_is_dropped_so_the_same_bytes_are_validated_and_stored() {
-    let (home, api) = setup();
+    let (home, api) = acme_without_token();
     api.mount(
         Mock::given(method("PUT")).and(path(PUT_PATH)).respond_with(
             ResponseTemplate::new(200)
@@ -167,7 +162,7 @@ fn a_final_newline_is_dropped_so_the_same_bytes_are_validated_and_stored() {
 
 #[test]
 fn an_unknown_organization_does_not_say_the_token_may_be_revoked() {
-    let (home, api) = setup();
+    let (home, api) = acme_without_token();
     api.current_token("nope", None);
     api.fail("PUT", "/api/organizations/nope/ce/current-token", 404);
     let out = home
@@ -182,7 +177,7 @@ fn an_unknown_organization_does_not_say_the_token_may_be_revoked() {
 
 #[test]
 fn a_keyring_lock_held_too_long_stops_install_before_the_token_is_issued() {
-    let (home, api) = setup();
+    let (home, api) = acme_without_token();
     api.issue("acme", TOKEN, EXPIRES);
     api.repo_accepts(TOKEN);
     let lock_dir = home.lock_dir();
@@ -194,7 +189,7 @@ fn a_keyring_lock_held_too_long_stops_install_before_the_token_is_issued() {
     assert_eq!(out.status.code(), Some(1), "{err}");
     assert!(err.contains("another process has held the lock"), "{err}");
     assert_eq!(
-        puts(&api),
+        api.puts(),
         0,
         "a token was issued while the store was locked"
     );
@@ -203,7 +198,7 @@ fn a_keyring_lock_held_too_long_stops_install_before_the_token_is_issued() {
 
 #[test]
 fn a_home_below_a_file_stops_install_before_the_token_is_issued() {
-    let (mut home, api) = setup();
+    let (mut home, api) = acme_without_token();
     api.issue("acme", TOKEN, EXPIRES);
     api.repo_accepts(TOKEN);
     let file = home.path().join("a-file");
@@ -224,7 +219,7 @@ fn a_home_below_a_file_stops_install_before_the_token_is_issued() {
     assert_eq!(out.status.code(), Some(1), "{err}");
     let below = std::path::Path::new("a-file").join("home");
     assert!(err.contains(&*below.to_string_lossy()), "{err}");
-    assert_eq!(puts(&api), 0);
+    assert_eq!(api.puts(), 0);
 }
 
 /// Root only (CI runs as root): a real, small file system under `~/.anaconda`.
@@ -240,7 +235,7 @@ fn anaconda_tmpfs(home: &Home) -> Option<Tmpfs> {
 #[cfg(target_os = "linux")]
 #[test]
 fn a_full_disk_is_found_before_the_token_is_issued() {
-    let (home, api) = setup();
+    let (home, api) = acme_without_token();
     let Some(fs) = anaconda_tmpfs(&home) else {
         return;
     };
@@ -251,13 +246,13 @@ fn a_full_disk_is_found_before_the_token_is_issued() {
     let err = stderr(&out);
     assert_eq!(out.status.code(), Some(1), "{err}");
     assert!(err.contains("No space left on device"), "{err}");
-    assert_eq!(puts(&api), 0);
+    assert_eq!(api.puts(), 0);
 }
 
 #[cfg(target_os = "linux")]
 #[test]
 fn an_immutable_keyring_file_is_found_before_the_token_is_issued() {
-    let (home, api) = setup();
+    let (home, api) = acme_without_token();
     let Some(_fs) = anaconda_tmpfs(&home) else {
         return;
     };
@@ -270,7 +265,7 @@ fn an_immutable_keyring_file_is_found_before_the_token_is_issued() {
     let err = stderr(&out);
     assert_eq!(out.status.code(), Some(1), "{err}");
     assert!(err.contains("immutable"), "{err}");
-    assert_eq!(puts(&api), 0);
+    assert_eq!(api.puts(), 0);
 }
 
 /// The disk fills, or the folder turns read-only, the moment the token is issued: the token
@@ -289,7 +284,7 @@ fn a_token_that_cannot_be_stored_is_printed_once_and_installs_later() {
         ),
     ];
     for (what, break_it, mend) in cases {
-        let (home, api) = setup();
+        let (home, api) = acme_without_token();
         let Some(fs) = anaconda_tmpfs(&home) else {
             return;
         };
@@ -330,26 +325,16 @@ fn a_token_that_cannot_be_stored_is_printed_once_and_installs_later() {
             .unwrap();
         assert_eq!(out.status.code(), Some(0), "{what}: {}", stderr(&out));
         assert_eq!(stored_token(&home, &api).as_deref(), Some(TOKEN), "{what}");
-        assert_eq!(puts(&api), 1, "{what}");
+        assert_eq!(api.puts(), 1, "{what}");
     }
 }
 
 #[test]
 fn reissue_keeps_the_token_when_the_repository_cannot_answer() {
-    let (home, api) = setup();
+    let (home, api) = acme_without_token();
     api.issue("acme", TOKEN, EXPIRES);
     api.repo_answers(TOKEN, 502);
-    let out = home
-        .cmd(&[
-            "token",
-            "reissue",
-            "-o",
-            "acme",
-            "-y",
-            "--no-set-default-channels",
-        ])
-        .output()
-        .unwrap();
+    let out = home.reissue_yes("acme").output().unwrap();
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     assert_eq!(stored_token(&home, &api).as_deref(), Some(TOKEN));
 }

@@ -17,10 +17,6 @@ fn with_acme() -> (Home, Api) {
     (home, api)
 }
 
-fn puts(api: &Api) -> usize {
-    api.requests().iter().filter(|(m, _)| m == "PUT").count()
-}
-
 #[test]
 fn reissue_with_yes_revokes_and_installs() {
     let (home, api) = with_acme();
@@ -28,14 +24,7 @@ fn reissue_with_yes_revokes_and_installs() {
     api.issue("acme", NEW, EXPIRES);
     api.repo_accepts(NEW);
     home.filter(NEW, "TOKEN");
-    cmd_snapshot!(home, home.cmd(&[
-        "token",
-        "reissue",
-        "-o",
-        "acme",
-        "-y",
-        "--no-set-default-channels",
-    ]), @"
+    cmd_snapshot!(home, home.reissue_yes("acme"), @"
     success: true
     exit_code: 0
     ----- stdout -----
@@ -45,7 +34,7 @@ fn reissue_with_yes_revokes_and_installs() {
 
     ----- stderr -----
     ");
-    assert_eq!(puts(&api), 1);
+    assert_eq!(api.puts(), 1);
     let entry = home.entry(&api.domain()).unwrap();
     assert_eq!(entry["repo_tokens"][0]["token"], NEW);
 }
@@ -64,7 +53,7 @@ fn reissue_always_asks_even_without_a_current_token() {
     ----- stderr -----
     Proceed? [y/n] (n): Aborted.
     ");
-    assert_eq!(puts(&api), 0);
+    assert_eq!(api.puts(), 0);
     assert!(!home.keyring_path().exists());
 }
 
@@ -85,7 +74,7 @@ fn reissue_at_end_of_input_changes_nothing() {
     Error: Aborted: no answer to "Proceed?" (end of input).
     Pass --yes to answer it.
     "#);
-    assert_eq!(puts(&api), 0);
+    assert_eq!(api.puts(), 0);
     assert!(!home.keyring_path().exists());
 }
 
@@ -115,7 +104,7 @@ fn reissue_answered_yes() {
     ----- stderr -----
     Proceed? [y/n] (n):
     ");
-    assert_eq!(puts(&api), 1);
+    assert_eq!(api.puts(), 1);
 }
 
 /// An installed token for acme, with an old expiry.

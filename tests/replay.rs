@@ -41,10 +41,8 @@ const CURRENT: &str = "/api/organizations/acme/ce/current-token";
 
 /// A HOME with the API key in the environment, against an API answering `organizations` and
 /// `account` as given; the repository accepts the token the service issues.
-fn setup(organizations: &Value, account: &Value) -> (Home, Api) {
-    let api = Api::start();
-    let mut home = Home::new();
-    home.with_api(&api).with_env_key();
+fn answering(organizations: &Value, account: &Value) -> (Home, Api) {
+    let (home, api) = setup();
     answer(&api, "GET", "/api/organizations/my", 200, organizations);
     answer(&api, "GET", "/api/account", 200, account);
     api.repo_accepts(ISSUED);
@@ -54,7 +52,7 @@ fn setup(organizations: &Value, account: &Value) -> (Home, Api) {
 fn original_setup() -> (Home, Api) {
     let orgs = fixture("organizations");
     let accounts = fixture("account");
-    setup(
+    answering(
         &orgs["original_one_org"],
         &accounts["original_business_no_user"]["body"],
     )
@@ -180,22 +178,12 @@ fn reissue_and_sync_take_every_expiry_shape_of_the_current_token() {
             200,
             &issued_answer(Some(&json!("2027-03-01"))),
         );
-        let out = home
-            .cmd(&[
-                "token",
-                "reissue",
-                "-o",
-                "acme",
-                "-y",
-                "--no-set-default-channels",
-            ])
-            .output()
-            .unwrap();
+        let out = home.reissue_yes("acme").output().unwrap();
         assert_eq!(out.status.code(), Some(0), "{name}: {}", stderr(&out));
         assert_eq!(stored_expiry(&home, &api), "2027-03-01T00:00:00+00:00");
 
         // sync: the new expiry is read from the current token, in whatever shape.
-        let (home, api) = setup(
+        let (home, api) = answering(
             &orgs["original_one_org"],
             &accounts["full_with_braced_org_id"]["body"],
         );
@@ -259,7 +247,7 @@ fn install_picks_the_organization_from_every_answer_shape() {
         true,
     ));
     for (name, organizations, account, is_business) in cases {
-        let (home, api) = setup(organizations, account);
+        let (home, api) = answering(organizations, account);
         answer(
             &api,
             "GET",
@@ -306,7 +294,7 @@ fn sync_uses_any_user_id_and_says_what_is_missing() {
         if !account["business"].as_bool().unwrap() {
             continue;
         }
-        let (home, api) = setup(&orgs["braced_id"], &account["body"]);
+        let (home, api) = answering(&orgs["braced_id"], &account["body"]);
         installed(&home, &api);
         answer(
             &api,
@@ -365,7 +353,7 @@ fn keys_sorted(value: &Value) -> bool {
 fn whoami_prints_every_account_shape_sorted_with_the_domain() {
     let orgs = fixture("organizations");
     for (name, account) in fixture("account") {
-        let (home, api) = setup(&orgs["original_one_org"], &account["body"]);
+        let (home, api) = answering(&orgs["original_one_org"], &account["body"]);
         let out = home.cmd(&["whoami"]).output().unwrap();
         assert_eq!(out.status.code(), Some(0), "{name}: {}", stderr(&out));
         let printed: Value = serde_json::from_slice(&out.stdout).unwrap();

@@ -235,6 +235,19 @@ impl Home {
         ])
     }
 
+    /// `anaconda token reissue -o ORG -y --no-set-default-channels`: no question, `.condarc`
+    /// left alone.
+    pub fn reissue_yes(&self, org: &str) -> Command {
+        self.cmd(&[
+            "token",
+            "reissue",
+            "-o",
+            org,
+            "-y",
+            "--no-set-default-channels",
+        ])
+    }
+
     pub fn keyring_path(&self) -> PathBuf {
         self.path().join(".anaconda").join("keyring")
     }
@@ -374,6 +387,11 @@ impl Api {
             .iter()
             .map(|r| (r.method.to_string(), r.url.path().to_string()))
             .collect()
+    }
+
+    /// How many tokens were issued (PUT requests) so far.
+    pub fn puts(&self) -> usize {
+        self.requests().iter().filter(|(m, _)| m == "PUT").count()
     }
 
     pub fn received(&self) -> Vec<wiremock::Request> {
