@@ -7,35 +7,13 @@
 
 mod common;
 
-use std::process::Command;
+use std::path::Path;
 
 use common::*;
 
-fn python() -> Option<String> {
-    let python = std::env::var("ANACONDA_TOKEN_TEST_PYTHON")
-        .ok()
-        .filter(|p| !p.is_empty());
-    if python.is_none() {
-        // CI must run these: .ci/run sets both variables.
-        assert!(
-            std::env::var_os("ANACONDA_TOKEN_TEST_REQUIRE_PYTHON").is_none(),
-            "ANACONDA_TOKEN_TEST_PYTHON is not set, and ANACONDA_TOKEN_TEST_REQUIRE_PYTHON is"
-        );
-        eprintln!("skipped: ANACONDA_TOKEN_TEST_PYTHON is not set (bash .ci/run sets it)");
-    }
-    python
-}
-
 /// Runs Python code with the anaconda-auth API in `home`; returns its stdout.
-fn run_python(python: &str, home: &Home, code: &str) -> String {
-    let out = Command::new(python)
-        .env_clear()
-        .env("HOME", home.path())
-        .env("PATH", "/usr/bin:/bin")
-        .env(
-            "PYTHON_KEYRING_BACKEND",
-            "anaconda_auth.token.AnacondaKeyring",
-        )
+fn run_python(python: &Path, home: &Home, code: &str) -> String {
+    let out = python::python_tool(python, home.path())
         .args(["-c", code])
         .output()
         .expect("python runs");
@@ -45,7 +23,9 @@ fn run_python(python: &str, home: &Home, code: &str) -> String {
 
 #[test]
 fn python_reads_what_we_install_and_uninstalls_it() {
-    let Some(python) = python() else { return };
+    let Some(python) = python::test_python() else {
+        return;
+    };
     let api = Api::start();
     let mut home = Home::new();
     home.set("CONDA_TOKEN_REPO_URL", api.repo_url());
@@ -61,20 +41,15 @@ fn python_reads_what_we_install_and_uninstalls_it() {
          t.delete_repo_token('acme'); t.save()",
     );
     assert_eq!(seen.trim(), "tok-ours");
-    let out = home.cmd(&["token", "list", "--json"]).output().unwrap();
-    let rows: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert!(
-        rows.as_array()
-            .unwrap()
-            .iter()
-            .all(|r| r["source"] != "keyring"),
-        "{rows}"
-    );
+    let sources = home.listed_sources();
+    assert!(sources.iter().all(|s| s != "keyring"), "{sources:?}");
 }
 
 #[test]
 fn we_read_what_python_stores_and_uninstall_it() {
-    let Some(python) = python() else { return };
+    let Some(python) = python::test_python() else {
+        return;
+    };
     let home = Home::new();
     run_python(
         &python,

@@ -40,19 +40,7 @@ struct Python {
 }
 
 fn python() -> Option<Python> {
-    let python = std::env::var("ANACONDA_TOKEN_TEST_PYTHON")
-        .ok()
-        .filter(|p| !p.is_empty());
-    let Some(python) = python else {
-        // CI must run these: .ci/run sets both variables.
-        assert!(
-            std::env::var_os("ANACONDA_TOKEN_TEST_REQUIRE_PYTHON").is_none(),
-            "ANACONDA_TOKEN_TEST_PYTHON is not set, and ANACONDA_TOKEN_TEST_REQUIRE_PYTHON is"
-        );
-        eprintln!("skipped: ANACONDA_TOKEN_TEST_PYTHON is not set (bash .ci/run sets it)");
-        return None;
-    };
-    let python = PathBuf::from(python);
+    let python = python::test_python()?;
     let anaconda = python.with_file_name("anaconda");
     assert!(
         anaconda.is_file(),
@@ -97,16 +85,8 @@ impl World {
     /// The Python environment: the same HOME, domain and CA, never our API key variable (a
     /// user's other shell).
     fn python_cmd(&self, program: &PathBuf) -> Command {
-        let mut cmd = Command::new(program);
-        cmd.env_clear()
-            .current_dir(self.home.path())
-            .env("HOME", self.home.path())
-            .env("PATH", "/usr/bin:/bin")
-            .env("COLUMNS", "200")
-            .env(
-                "PYTHON_KEYRING_BACKEND",
-                "anaconda_auth.token.AnacondaKeyring",
-            )
+        let mut cmd = python::python_tool(program, self.home.path());
+        cmd.env("COLUMNS", "200")
             .env("ANACONDA_AUTH_DOMAIN", &self.domain)
             .env("ANACONDA_AUTH_SSL_VERIFY", &self.ca);
         cmd
@@ -334,31 +314,7 @@ fn service(api: &Api, base: &str) {
             .respond_with(ResponseTemplate::new(200).set_body_json(json!({}))),
     );
     // The device login.
-    api.mount(
-        Mock::given(method("GET"))
-            .and(path("/.well-known/openid-configuration"))
-            .respond_with(ResponseTemplate::new(200).set_body_json(json!({
-                "authorization_endpoint": format!("{base}/authorize"),
-                "token_endpoint": format!("{base}/token"),
-                "device_authorization_endpoint": format!("{base}/device"),
-            }))),
-    );
-    api.mount(
-        Mock::given(method("POST"))
-            .and(path("/device"))
-            .respond_with(ResponseTemplate::new(200).set_body_json(json!({
-                "device_code": "dev-1", "user_code": "ABCD-EFGH",
-                "verification_uri": "https://example.test/activate",
-                "expires_in": 60, "interval": 1,
-            }))),
-    );
-    api.mount(
-        Mock::given(method("POST"))
-            .and(path("/token"))
-            .respond_with(
-                ResponseTemplate::new(200).set_body_json(json!({"access_token": "access-1"})),
-            ),
-    );
+    api.device_flow(base, 0, json!(60), json!(1));
     api.mount(
         Mock::given(method("POST"))
             .and(path("/api/auth/api-keys"))
@@ -541,14 +497,7 @@ fn legacy_domain_migration() {
 
     let refusing = proxy::Proxy::start(502, "");
     let run = |program: &PathBuf, args: &[&str]| {
-        Command::new(program)
-            .env_clear()
-            .env("HOME", home.path())
-            .env("PATH", "/usr/bin:/bin")
-            .env(
-                "PYTHON_KEYRING_BACKEND",
-                "anaconda_auth.token.AnacondaKeyring",
-            )
+        python::python_tool(program, home.path())
             .env("HTTPS_PROXY", format!("http://127.0.0.1:{}", refusing.port))
             .args(args)
             .stdin(std::process::Stdio::null())

@@ -4,69 +4,15 @@ mod common;
 
 use common::*;
 use serde_json::json;
-use wiremock::matchers::{body_json, body_string_contains, header, method, path};
+use wiremock::matchers::{body_json, header, method, path};
 use wiremock::{Mock, ResponseTemplate};
 
-const ACCESS: &str = "access-token-1";
+const ACCESS: &str = DEVICE_ACCESS_TOKEN;
 const NEW_KEY: &str = "new-api-key";
 
 /// Discovery, device code, and a token endpoint that says "pending" `pending` times first.
 fn auth_server(api: &Api, pending: u64) {
-    auth_server_with(api, pending, json!(60), json!(1));
-}
-
-fn auth_server_with(
-    api: &Api,
-    pending: u64,
-    expires_in: serde_json::Value,
-    interval: serde_json::Value,
-) {
-    let base = api.uri();
-    api.mount(
-        Mock::given(method("GET"))
-            .and(path("/.well-known/openid-configuration"))
-            .respond_with(ResponseTemplate::new(200).set_body_json(json!({
-                "authorization_endpoint": format!("{base}/authorize"),
-                "token_endpoint": format!("{base}/token"),
-                "device_authorization_endpoint": format!("{base}/device"),
-            }))),
-    );
-    api.mount(
-        Mock::given(method("POST"))
-            .and(path("/device"))
-            .and(body_string_contains(
-                "client_id=b4ad7f1d-c784-46b5-a9fe-106e50441f5a",
-            ))
-            .and(body_string_contains("scope=openid"))
-            .respond_with(ResponseTemplate::new(200).set_body_json(json!({
-                "device_code": "dev-code-1", "user_code": "ABCD-EFGH",
-                "verification_uri": "https://example.test/activate",
-                "verification_uri_complete": "https://example.test/activate?code=ABCD-EFGH",
-                "expires_in": expires_in, "interval": interval,
-            }))),
-    );
-    if pending > 0 {
-        api.mount(
-            Mock::given(method("POST"))
-                .and(path("/token"))
-                .respond_with(
-                    ResponseTemplate::new(400)
-                        .set_body_json(json!({"error": "authorization_pending"})),
-                )
-                .up_to_n_times(pending),
-        );
-    }
-    api.mount(
-        Mock::given(method("POST"))
-            .and(path("/token"))
-            .and(body_string_contains("device_code=dev-code-1"))
-            .and(body_string_contains(
-                "grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Adevice_code",
-            ))
-            .respond_with(
-                ResponseTemplate::new(200).set_body_json(json!({"access_token": ACCESS})),
-            ),
-    );
+    api.device_flow(&api.uri(), pending, json!(60), json!(1));
 }
 
 fn api_key_endpoint(api: &Api, p: &str, status: u16) {
@@ -280,7 +226,7 @@ fn already_logged_in_asks_first() {
 #[test]
 fn huge_expiry_and_interval_from_the_server_are_clamped() {
     let (home, api) = setup_without_key();
-    auth_server_with(&api, 0, json!(u64::MAX), json!(u64::MAX));
+    api.device_flow(&api.uri(), 0, json!(u64::MAX), json!(u64::MAX));
     api_key_endpoint(&api, "/api/auth/api-keys", 201);
     cmd_snapshot!(home, home.cmd(&["login"]), @"
     success: true

@@ -2,6 +2,7 @@
 //! speaks the API of `../shared/spec/api.md`, and the binary run as a user runs it.
 #![allow(dead_code)]
 
+pub mod python;
 pub mod raw_http;
 pub mod snapshot;
 
@@ -14,13 +15,15 @@ use std::path::{Path, PathBuf};
 use assert_cmd::Command;
 use base64::Engine;
 use serde_json::{Value, json};
-use wiremock::matchers::{body_json, header, method, path};
+use wiremock::matchers::{body_json, body_string_contains, header, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 pub const API_KEY: &str = "test-api-key";
 pub const ACME_ID: &str = "11111111-1111-1111-1111-111111111111";
 pub const BETA_ID: &str = "22222222-2222-2222-2222-222222222222";
 pub const FREE_ID: &str = "33333333-3333-3333-3333-333333333333";
+/// The access token the mock device login (`Api::device_flow`) hands out.
+pub const DEVICE_ACCESS_TOKEN: &str = "access-token-1";
 
 /// A temporary HOME and the environment the binary runs with (nothing from the developer's).
 pub struct Home {
@@ -246,6 +249,17 @@ impl Home {
             "-y",
             "--no-set-default-channels",
         ])
+    }
+
+    /// The `source` of each row of `anaconda token list --json`.
+    pub fn listed_sources(&self) -> Vec<String> {
+        let out = self.cmd(&["token", "list", "--json"]).output().unwrap();
+        let rows: Value = serde_json::from_slice(&out.stdout).expect("list --json prints JSON");
+        rows.as_array()
+            .expect("a list")
+            .iter()
+            .map(|row| row["source"].as_str().unwrap_or_default().to_string())
+            .collect()
     }
 
     pub fn keyring_path(&self) -> PathBuf {
@@ -483,6 +497,59 @@ impl Api {
             Mock::given(method("HEAD"))
                 .and(path(format!("/t/{token}/repo/main/noarch/repodata.json")))
                 .respond_with(ResponseTemplate::new(status)),
+        );
+    }
+
+    /// The device login: discovery (announcing endpoints under `base`, the URL clients reach
+    /// this server by), the device code `ABCD-EFGH` (valid `expires_in`, polled every
+    /// `interval`), and a token endpoint that answers "pending" `pending` times, then hands out
+    /// [`DEVICE_ACCESS_TOKEN`]. The requests must be the ones anaconda-auth makes.
+    pub fn device_flow(&self, base: &str, pending: u64, expires_in: Value, interval: Value) {
+        self.mount(
+            Mock::given(method("GET"))
+                .and(path("/.well-known/openid-configuration"))
+                .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+                    "authorization_endpoint": format!("{base}/authorize"),
+                    "token_endpoint": format!("{base}/token"),
+                    "device_authorization_endpoint": format!("{base}/device"),
+                }))),
+        );
+        self.mount(
+            Mock::given(method("POST"))
+                .and(path("/device"))
+                .and(body_string_contains(
+                    "client_id=b4ad7f1d-c784-46b5-a9fe-106e50441f5a",
+                ))
+                .and(body_string_contains("scope=openid"))
+                .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+                    "device_code": "dev-code-1", "user_code": "ABCD-EFGH",
+                    "verification_uri": "https://example.test/activate",
+                    "verification_uri_complete": "https://example.test/activate?code=ABCD-EFGH",
+                    "expires_in": expires_in, "interval": interval,
+                }))),
+        );
+        if pending > 0 {
+            self.mount(
+                Mock::given(method("POST"))
+                    .and(path("/token"))
+                    .respond_with(
+                        ResponseTemplate::new(400)
+                            .set_body_json(json!({"error": "authorization_pending"})),
+                    )
+                    .up_to_n_times(pending),
+            );
+        }
+        self.mount(
+            Mock::given(method("POST"))
+                .and(path("/token"))
+                .and(body_string_contains("device_code=dev-code-1"))
+                .and(body_string_contains(
+                    "grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Adevice_code",
+                ))
+                .respond_with(
+                    ResponseTemplate::new(200)
+                        .set_body_json(json!({"access_token": DEVICE_ACCESS_TOKEN})),
+                ),
         );
     }
 
