@@ -27,39 +27,72 @@ pub fn start_mutual(status: u16, body: &'static str) -> TlsServer {
 }
 
 fn start_with(status: u16, body: &'static str, mutual: bool) -> TlsServer {
+    serve(mutual, Some(200), move |tls| {
+        // Bodies are small JSON we do not need.
+        let Some((head, _)) = read_head(&mut BufReader::new(&mut *tls)) else {
+            return;
+        };
+        let content = if head.starts_with("HEAD") { "" } else { body };
+        let answer = format!(
+            "HTTP/1.1 {status} X\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{content}",
+            body.len()
+        );
+        reply(tls, answer.as_bytes());
+    })
+}
+
+/// HTTPS in front of a plain-HTTP server (a wiremock `Api`): each request is read whole,
+/// passed on with `Connection: close`, and the whole answer passed back. For clients that
+/// speak only HTTPS (the Python tool builds `https://{domain}` URLs).
+pub fn relay(to: std::net::SocketAddr) -> TlsServer {
+    serve(false, None, move |tls| {
+        let mut reader = BufReader::new(&mut *tls);
+        let Some((head, length)) = read_head(&mut reader) else {
+            return;
+        };
+        let mut body = vec![0u8; length];
+        if std::io::Read::read_exact(&mut reader, &mut body).is_err() {
+            return;
+        }
+        drop(reader);
+        let Ok(mut upstream) = std::net::TcpStream::connect(to) else {
+            return;
+        };
+        let mut request = head.into_bytes();
+        request.extend_from_slice(b"Connection: close\r\n\r\n");
+        request.extend_from_slice(&body);
+        let mut answer = Vec::new();
+        if upstream.write_all(&request).is_err()
+            || std::io::Read::read_to_end(&mut upstream, &mut answer).is_err()
+        {
+            return;
+        }
+        reply(tls, &answer);
+    })
+}
+
+type Tls<'a> = rustls::Stream<'a, rustls::ServerConnection, std::net::TcpStream>;
+
+/// A server on loopback with a fresh test CA (demanding a client certificate for `mutual`):
+/// each connection (the first `limit`, or all) is handled by `handle` on a thread of its own.
+fn serve(
+    mutual: bool,
+    limit: Option<usize>,
+    handle: impl Fn(&mut Tls<'_>) + Clone + Send + 'static,
+) -> TlsServer {
     let (config, ca_pem, client_pem) = server_config(mutual);
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
     std::thread::spawn(move || {
-        for stream in listener.incoming().take(200) {
+        for stream in listener.incoming().take(limit.unwrap_or(usize::MAX)) {
             let Ok(mut tcp) = stream else { continue };
             let config = config.clone();
+            let handle = handle.clone();
             std::thread::spawn(move || {
                 let Ok(mut conn) = rustls::ServerConnection::new(config) else {
                     return;
                 };
-                let mut tls = rustls::Stream::new(&mut conn, &mut tcp);
-                let mut reader = BufReader::new(&mut tls);
-                let mut method = String::new();
-                // Read the request head; bodies are small JSON we do not need.
-                loop {
-                    let mut line = String::new();
-                    match reader.read_line(&mut line) {
-                        Ok(0) | Err(_) => return,
-                        Ok(_) if line == "\r\n" => break,
-                        Ok(_) if method.is_empty() => method = line,
-                        Ok(_) => {}
-                    }
-                }
-                let content = if method.starts_with("HEAD") { "" } else { body };
-                let answer = format!(
-                    "HTTP/1.1 {status} X\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{content}",
-                    body.len()
-                );
-                let _ = tls.write_all(answer.as_bytes());
-                let _ = tls.flush();
-                tls.conn.send_close_notify();
-                let _ = tls.flush();
+                handle(&mut rustls::Stream::new(&mut conn, &mut tcp));
             });
         }
     });
@@ -70,69 +103,37 @@ fn start_with(status: u16, body: &'static str, mutual: bool) -> TlsServer {
     }
 }
 
-/// HTTPS in front of a plain-HTTP server (a wiremock `Api`): each request is read whole,
-/// passed on with `Connection: close`, and the whole answer passed back. For clients that
-/// speak only HTTPS (the Python tool builds `https://{domain}` URLs).
-pub fn relay(to: std::net::SocketAddr) -> TlsServer {
-    let (config, ca_pem, client_pem) = server_config(false);
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
-    std::thread::spawn(move || {
-        for stream in listener.incoming() {
-            let Ok(mut tcp) = stream else { continue };
-            let config = config.clone();
-            std::thread::spawn(move || {
-                let Ok(mut conn) = rustls::ServerConnection::new(config) else {
-                    return;
-                };
-                let mut tls = rustls::Stream::new(&mut conn, &mut tcp);
-                let mut reader = BufReader::new(&mut tls);
-                let mut head = String::new();
-                let mut length = 0usize;
-                loop {
-                    let mut line = String::new();
-                    match reader.read_line(&mut line) {
-                        Ok(0) | Err(_) => return,
-                        Ok(_) if line == "\r\n" => break,
-                        Ok(_) => {
-                            let lower = line.to_ascii_lowercase();
-                            if let Some(n) = lower.strip_prefix("content-length:") {
-                                length = n.trim().parse().unwrap_or(0);
-                            }
-                            if !lower.starts_with("connection:") {
-                                head.push_str(&line);
-                            }
-                        }
-                    }
+/// The request head, without its `Connection` header (the relay sets its own), and the body's
+/// length; `None` when the connection ends first. The body, if read, is read from `reader`
+/// too (it may hold the body's start).
+fn read_head(reader: &mut impl BufRead) -> Option<(String, usize)> {
+    let mut head = String::new();
+    let mut length = 0usize;
+    loop {
+        let mut line = String::new();
+        match reader.read_line(&mut line) {
+            Ok(0) | Err(_) => return None,
+            Ok(_) if line == "\r\n" => break,
+            Ok(_) => {
+                let lower = line.to_ascii_lowercase();
+                if let Some(n) = lower.strip_prefix("content-length:") {
+                    length = n.trim().parse().unwrap_or(0);
                 }
-                let mut body = vec![0u8; length];
-                if std::io::Read::read_exact(&mut reader, &mut body).is_err() {
-                    return;
+                if !lower.starts_with("connection:") {
+                    head.push_str(&line);
                 }
-                let Ok(mut upstream) = std::net::TcpStream::connect(to) else {
-                    return;
-                };
-                let mut request = head.into_bytes();
-                request.extend_from_slice(b"Connection: close\r\n\r\n");
-                request.extend_from_slice(&body);
-                let mut answer = Vec::new();
-                if upstream.write_all(&request).is_err()
-                    || std::io::Read::read_to_end(&mut upstream, &mut answer).is_err()
-                {
-                    return;
-                }
-                let _ = tls.write_all(&answer);
-                let _ = tls.flush();
-                tls.conn.send_close_notify();
-                let _ = tls.flush();
-            });
+            }
         }
-    });
-    TlsServer {
-        port,
-        ca_pem,
-        client_pem,
     }
+    Some((head, length))
+}
+
+/// Sends `answer` and closes the TLS session.
+fn reply(tls: &mut Tls<'_>, answer: &[u8]) {
+    let _ = tls.write_all(answer);
+    let _ = tls.flush();
+    tls.conn.send_close_notify();
+    let _ = tls.flush();
 }
 
 /// A test CA, a server certificate for localhost/127.0.0.1 it signed, and (for `mutual`) a
