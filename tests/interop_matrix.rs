@@ -84,7 +84,7 @@ impl World {
 
     /// The Python environment: the same HOME, domain and CA, never our API key variable (a
     /// user's other shell).
-    fn python_cmd(&self, program: &PathBuf) -> Command {
+    fn python_cmd(&self, program: &std::path::Path) -> Command {
         let mut cmd = python::python_tool(program, self.home.path());
         cmd.env("COLUMNS", "200")
             .env("ANACONDA_AUTH_DOMAIN", &self.domain)
