@@ -139,9 +139,9 @@ impl Context {
 
     /// The repository check's network: conda's settings (`settings::network::for_repo`).
     fn repo_network(&self) -> Result<Network> {
-        let conda = self.conda_settings()?.connection();
+        let conda = &self.conda_settings()?.connection;
         Ok(network::for_repo(
-            &conda,
+            conda,
             self.repo_ssl_override.as_ref(),
             &self.settings.env,
         ))
@@ -150,7 +150,7 @@ impl Context {
     /// The API's network: ours, then conda's (read only when ours leave something unset).
     fn api_network(&self) -> Result<Network> {
         self.settings.network.for_api(
-            || Ok(self.conda_settings()?.connection()),
+            || Ok(self.conda_settings()?.connection.clone()),
             &self.settings.env,
         )
     }

@@ -18,15 +18,11 @@ use crate::settings::{Connection, Env, SslVerify, conda_root, expand_path};
 /// conda's settings, merged over its search path (later wins), then `CONDA_*` variables.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CondaSettings {
-    /// `None`: not set anywhere.
-    pub ssl_verify: Option<SslVerify>,
-    /// Key (a scheme such as `https`, or `scheme://host`) to proxy URL, merged key by key over
-    /// the files as conda merges maps; `$VARS` in the URLs are expanded, as conda does.
-    pub proxy_servers: Vec<(String, String)>,
-    /// A PEM file with the client certificate, and its key too when `client_ssl_cert_key` is
-    /// not set.
-    pub client_ssl_cert: Option<PathBuf>,
-    pub client_ssl_cert_key: Option<PathBuf>,
+    /// `ssl_verify` (`None`: not set anywhere); `proxy_servers`, merged key by key over the
+    /// files as conda merges maps, `$VARS` in the URLs expanded as conda does;
+    /// `client_ssl_cert` (a PEM file with the certificate, and its key too when
+    /// `client_ssl_cert_key` is not set) and `client_ssl_cert_key`.
+    pub connection: Connection,
     /// `channel_alias`, when set (conda's default is `https://conda.anaconda.org`).
     pub channel_alias: Option<String>,
     /// `custom_channels`: name to URL, merged key by key.
@@ -40,16 +36,6 @@ pub struct CondaSettings {
 }
 
 impl CondaSettings {
-    /// conda's TLS, proxy and client-certificate settings, for requests.
-    pub fn connection(&self) -> Connection {
-        Connection {
-            ssl_verify: self.ssl_verify.clone(),
-            proxy_servers: self.proxy_servers.clone(),
-            client_cert: self.client_ssl_cert.clone(),
-            client_cert_key: self.client_ssl_cert_key.clone(),
-        }
-    }
-
     /// How conda resolves channel names and places tokens, with these settings.
     pub fn channel_rules(&self) -> ChannelRules<'_> {
         ChannelRules {
@@ -130,13 +116,13 @@ pub fn load(env: &Env, home: &Path, system_dirs: &[PathBuf]) -> Result<CondaSett
         }
     }
     if let Some(value) = env_var(env, &SSL_VERIFY) {
-        net.ssl_verify = Some(ssl_verify(env, value));
+        net.connection.ssl_verify = Some(ssl_verify(env, value));
     }
     if let Some(value) = env_var(env, &CLIENT_CERT) {
-        net.client_ssl_cert = Some(expand_path(env, value));
+        net.connection.client_cert = Some(expand_path(env, value));
     }
     if let Some(value) = env_var(env, &CLIENT_CERT_KEY) {
-        net.client_ssl_cert_key = Some(expand_path(env, value));
+        net.connection.client_cert_key = Some(expand_path(env, value));
     }
     if let Some(value) = env_var(env, &CHANNEL_ALIAS) {
         net.channel_alias = Some(value.to_string());
@@ -215,13 +201,13 @@ fn merge_file(net: &mut CondaSettings, rc: &Condarc, env: &Env) -> Result<()> {
         net.channels_set_in = Some(rc.path().display().to_string());
     }
     if let Some(value) = scalar(rc, &SSL_VERIFY)? {
-        net.ssl_verify = Some(ssl_verify(env, &value));
+        net.connection.ssl_verify = Some(ssl_verify(env, &value));
     }
     if let Some(value) = scalar(rc, &CLIENT_CERT)? {
-        net.client_ssl_cert = Some(expand_path(env, &value));
+        net.connection.client_cert = Some(expand_path(env, &value));
     }
     if let Some(value) = scalar(rc, &CLIENT_CERT_KEY)? {
-        net.client_ssl_cert_key = Some(expand_path(env, &value));
+        net.connection.client_cert_key = Some(expand_path(env, &value));
     }
     if rc.contains(PROXY_SERVERS) && !rc.get_scalar(PROXY_SERVERS).is_some_and(|v| is_unset(&v)) {
         let map = rc
@@ -233,9 +219,14 @@ fn merge_file(net: &mut CondaSettings, rc: &Condarc, env: &Env) -> Result<()> {
             }
             // `~` means nothing in a URL; only the `$VARS` part of expand_path applies.
             let url = expand_path(env, &url).to_string_lossy().into_owned();
-            match net.proxy_servers.iter_mut().find(|(k, _)| *k == key) {
+            match net
+                .connection
+                .proxy_servers
+                .iter_mut()
+                .find(|(k, _)| *k == key)
+            {
                 Some(entry) => entry.1 = url,
-                None => net.proxy_servers.push((key, url)),
+                None => net.connection.proxy_servers.push((key, url)),
             }
         }
     }
@@ -378,7 +369,7 @@ mod tests {
         }
         let want: Vec<PathBuf> = files.iter().map(|f| m.p(f)).collect();
         assert_eq!(m.search_path(), want);
-        assert_eq!(m.load().unwrap().ssl_verify, ca("/ca10.pem"));
+        assert_eq!(m.load().unwrap().connection.ssl_verify, ca("/ca10.pem"));
 
         // A key set only early is kept; a later file without it changes nothing.
         m.write(
@@ -386,14 +377,14 @@ mod tests {
             "client_ssl_cert: /etc/cert.pem\nssl_verify: false\n",
         );
         let net = m.load().unwrap();
-        assert_eq!(net.client_ssl_cert, Some("/etc/cert.pem".into()));
-        assert_eq!(net.ssl_verify, ca("/ca10.pem"));
+        assert_eq!(net.connection.client_cert, Some("/etc/cert.pem".into()));
+        assert_eq!(net.connection.ssl_verify, ca("/ca10.pem"));
 
         m.var("CONDA_SSL_VERIFY", "truststore");
         m.var("CONDA_CLIENT_SSL_CERT", "/env/cert.pem");
         let net = m.load().unwrap();
-        assert_eq!(net.ssl_verify, Some(SslVerify::Truststore));
-        assert_eq!(net.client_ssl_cert, Some("/env/cert.pem".into()));
+        assert_eq!(net.connection.ssl_verify, Some(SslVerify::Truststore));
+        assert_eq!(net.connection.client_cert, Some("/env/cert.pem".into()));
     }
 
     #[test]
@@ -408,7 +399,7 @@ mod tests {
             m.search_path(),
             vec![m.p("etc/condarc.d/a.yml"), m.p("etc/condarc.d/b.yaml")]
         );
-        assert_eq!(m.load().unwrap().ssl_verify, ca("/b"));
+        assert_eq!(m.load().unwrap().connection.ssl_verify, ca("/b"));
     }
 
     #[test]
@@ -424,7 +415,7 @@ mod tests {
             "proxy_servers: {https: 'http://u:$PROXY_PASS@user:3', http://h: http://h:4, http:}\n",
         );
         assert_eq!(
-            m.load().unwrap().proxy_servers,
+            m.load().unwrap().connection.proxy_servers,
             vec![
                 ("http".into(), "http://sys:1".into()),
                 ("https".into(), "http://u:s3cret@user:3".into()),
@@ -440,7 +431,7 @@ mod tests {
         let bad = m.write("home/.conda/condarc", "a: [b\n");
         let net = m.load().unwrap();
         assert_eq!(
-            net.ssl_verify,
+            net.connection.ssl_verify,
             Some(SslVerify::No),
             "the other files still count"
         );
@@ -501,7 +492,7 @@ mod tests {
                 m.p("env/.condarc"),
             ]
         );
-        assert_eq!(m.load().unwrap().ssl_verify, ca("/env"));
+        assert_eq!(m.load().unwrap().connection.ssl_verify, ca("/env"));
     }
 
     #[test]
@@ -532,16 +523,16 @@ mod tests {
         m.var("CERTS", "/certs");
         let net = m.load().unwrap();
         assert_eq!(
-            net.ssl_verify,
+            net.connection.ssl_verify,
             Some(SslVerify::CaBundle(m.p("home/ca.pem")))
         );
-        assert_eq!(net.client_ssl_cert, Some("/certs/me.pem".into()));
-        assert_eq!(net.client_ssl_cert_key, Some("/certs/me.key".into()));
+        assert_eq!(net.connection.client_cert, Some("/certs/me.pem".into()));
+        assert_eq!(net.connection.client_cert_key, Some("/certs/me.key".into()));
         // ~/.conda comes before ~/.condarc in the search path: it does not win.
         m.write("home/.conda/condarc", "ssl_verify: False\n");
         let net = m.load().unwrap();
         assert_eq!(
-            net.ssl_verify,
+            net.connection.ssl_verify,
             Some(SslVerify::CaBundle(m.p("home/ca.pem")))
         );
         // The environment's spellings, aliases included, win over every file.
@@ -553,7 +544,7 @@ mod tests {
         }
         let net = m.load().unwrap();
         assert_eq!(
-            (net.ssl_verify, net.client_ssl_cert_key),
+            (net.connection.ssl_verify, net.connection.client_cert_key),
             (Some(SslVerify::No), Some("/certs/env.key".into()))
         );
     }
