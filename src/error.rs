@@ -52,8 +52,9 @@ pub enum Error {
         tls: bool,
     },
 
-    /// A store that cannot be reached at all (no D-Bus session, no Secret Service): reads may
-    /// fall back to another store, writes fail.
+    /// A store that cannot be reached at all (no D-Bus session, no Secret Service), as it
+    /// reaches a command: the store chain has already read the stores behind it
+    /// (`store::StoreError::Unreachable`), so this one is the command's failure.
     #[error("{message}")]
     Unreachable { message: String, hint: String },
 

@@ -10,8 +10,9 @@
 //! repository) are written through; links we did not choose (a `.bak`, a lock file) are never
 //! followed.
 //!
-//! Every public function here that can fail returns the typed `Error::Io { action, path, source }`
-//! ("Could not write ~/.condarc: …"): the one way an I/O error gets its action and file.
+//! Every I/O failure here comes back as the typed `Error::Io { action, path, source }` ("Could
+//! not write ~/.condarc: …"): the one way an I/O error gets its action and file. (What the
+//! change of [`Locks::update`] returns is passed on as it is.)
 
 use std::cell::RefCell;
 use std::fs::{self, File, Metadata, OpenOptions, TryLockError};

@@ -3,7 +3,10 @@
 //!
 //! Data flows one way: [`cli`] parses arguments, [`settings`] resolves the configuration once,
 //! a command in [`commands`] does the work through [`context::Context`] ([`api`], [`store`],
-//! [`conda`], [`prompt`]), and [`output`] prints.
+//! [`conda`], [`prompt`]), and [`output`] prints. [`binary`] is what both binaries share (the
+//! context they build, the one exit path); [`fs`], [`secret`], [`percent`], [`expiry`] and
+//! [`error`] are the ground under all of them; [`passthrough`] hands other `anaconda`
+//! subcommands to the next `anaconda` on `PATH`.
 
 pub mod api;
 pub mod binary;
@@ -12,6 +15,7 @@ pub mod commands;
 pub mod conda;
 pub mod context;
 pub mod error;
+pub mod expiry;
 pub mod fs;
 pub mod output;
 pub mod passthrough;

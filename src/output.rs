@@ -17,7 +17,7 @@ pub struct Printer {
     /// Waits show a spinner: stderr is a terminal, `NO_COLOR` is not set and there is no
     /// debug log (whose lines it would garble).
     spinners: bool,
-    /// Where the text goes instead of stdout and stderr (unit tests: [`Printer::buffered`]).
+    /// Where the text goes instead of stdout and stderr (unit tests: `Printer::buffered`).
     buffer: Option<Captured>,
 }
 
@@ -99,7 +99,7 @@ impl Printer {
 
     /// A printer that writes into memory instead of stdout and stderr (no spinners, no
     /// colour), for unit tests of command logic; the handle reads back what it printed.
-    #[doc(hidden)]
+    #[cfg(test)]
     pub fn buffered(verbose: bool) -> (Printer, Captured) {
         let captured = Captured::default();
         let printer = Printer {
@@ -175,7 +175,7 @@ impl Printer {
         });
     }
 
-    /// The error and its hint, printed once by `main`. A declined question is not an error
+    /// The error and its hint, printed once, by `binary::exit`. A declined question is not an error
     /// to report: it prints `Aborted.` alone, as the original does.
     pub fn error(&self, error: &Error) {
         // Errors may quote URLs and server words: whatever a secret looks like goes.

@@ -1,8 +1,8 @@
 //! Property tests of two codecs: the keyring entry (`TokenInfo`: base64 of compact JSON, shared
 //! with the Python tool) and conda's token file names (`quote_plus` of the URL + `.token`).
 
-use anaconda_token::api::orgs::parse_expiry;
 use anaconda_token::conda::token_files::{file_name, url_from_file_name};
+use anaconda_token::expiry::parse_expiry;
 use anaconda_token::secret::Secret;
 use anaconda_token::store::{RepoToken, TokenInfo};
 use base64::Engine;

@@ -14,7 +14,7 @@ use serde::de::DeserializeOwned;
 use crate::error::{Error, Result};
 use crate::output::Printer;
 use crate::secret::{Secret, redact};
-pub use crate::settings::{Network, ProxyRule, SslVerify};
+use crate::settings::{Network, ProxyRule, SslVerify};
 
 const USER_AGENT: &str = concat!("anaconda-token/", env!("CARGO_PKG_VERSION"));
 /// Pauses before the first and second retry of a GET or HEAD (unless the server says).

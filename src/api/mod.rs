@@ -5,4 +5,4 @@ pub mod oauth;
 pub mod orgs;
 pub mod repo;
 
-pub use client::{Http, Network, ProxyRule, Request, Response};
+pub use client::{Http, Request, Response};

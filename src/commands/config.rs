@@ -70,7 +70,7 @@ pub fn configure(ctx: &mut Context, path: &Path, ask: &Ask) -> Result<bool> {
     Ok(true)
 }
 
-fn plan(ctx: &mut Context, path: &Path, repo: &str, archive: &[String]) -> Result<Plan> {
+fn plan(ctx: &Context, path: &Path, repo: &str, archive: &[String]) -> Result<Plan> {
     let rc = condarc::Condarc::load(path)?;
     let existing = rc.get_list("default_channels").unwrap_or_default();
     let conda = ctx.conda_settings()?;

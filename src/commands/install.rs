@@ -48,7 +48,7 @@ pub fn run(ctx: &mut Context, args: &InstallArgs) -> Result<()> {
     let installed = match given {
         Some(token) => install_given(ctx, &org, &token)?,
         None => {
-            let ask = Ask {
+            let ask = Revoke {
                 yes: args.yes,
                 always: false,
             };
@@ -261,7 +261,7 @@ fn rejected(ctx: &Context, answer: &str, just_issued: Option<&str>) -> Error {
 
 /// Whether [`issue`] asks before the current token is revoked.
 #[derive(Debug, Clone, Copy)]
-pub struct Ask {
+pub struct Revoke {
     /// `--yes`: never ask.
     pub yes: bool,
     /// Ask even when no token exists (`reissue`: the user asked for a new one on purpose).
@@ -271,7 +271,7 @@ pub struct Ask {
 /// Step 2: ask the service for a new token, confirming first when one exists (or always, for
 /// `reissue`, since the old one is revoked either way). The keyring's lock is taken before the
 /// request and travels with the token until it is stored.
-pub fn issue(ctx: &mut Context, org: &str, ask: Ask) -> Result<Issued> {
+pub fn issue(ctx: &mut Context, org: &str, ask: Revoke) -> Result<Issued> {
     let exists = ctx.api()?.current_token(org)?.is_some();
     if (exists || ask.always) && !ask.yes {
         if exists {

@@ -321,7 +321,7 @@ mod tests {
             org_name: org.map(str::to_string),
             channel_url: format!("https://repo.anaconda.cloud/repo/{}/*", org.unwrap_or("x")),
             token: token.to_string(),
-            expires_at: crate::api::orgs::parse_expiry("2027-01-31T00:00:00+00:00"),
+            expires_at: crate::expiry::parse_expiry("2027-01-31T00:00:00+00:00"),
             source,
             storage: storage.to_string(),
             status: None,

@@ -9,7 +9,7 @@ use crate::error::Result;
 pub fn run(ctx: &mut Context, args: &IssueArgs) -> Result<()> {
     let org = organization::choose(ctx, args.org.name())?;
     install::preflight(ctx, args.channels.enabled())?;
-    let ask = install::Ask {
+    let ask = install::Revoke {
         yes: args.yes,
         always: true,
     };

@@ -64,14 +64,17 @@ pub struct NetworkSettings {
 impl NetworkSettings {
     pub(super) fn resolve(sources: &Sources, env: &Env) -> Result<NetworkSettings> {
         let path = |p: String| expand_path(env, &p);
+        // Checked in the order they always were, so that of two bad values the same is named.
+        let ssl_verify = sources.ssl_verify("ssl_verify")?.map(|s| s.expanded(env));
+        let extra_headers = sources.headers("extra_headers")?;
         Ok(NetworkSettings {
             connection: Connection {
-                ssl_verify: sources.ssl_verify("ssl_verify")?.map(|s| s.expanded(env)),
+                ssl_verify,
                 proxy_servers: sources.map("proxy_servers")?,
                 client_cert: sources.string("client_cert")?.map(path),
                 client_cert_key: sources.string("client_cert_key")?.map(path),
             },
-            extra_headers: sources.headers("extra_headers")?,
+            extra_headers,
             timeout: super::seconds(env, "ANACONDA_TOKEN_TIMEOUT")?
                 .unwrap_or(Duration::from_secs(30)),
         })

@@ -33,6 +33,10 @@ pub struct StorageSettings {
 
 impl StorageSettings {
     pub(super) fn resolve(sources: &Sources, env: &Env, home: &Path) -> Result<StorageSettings> {
+        let keyring_path = sources
+            .string("keyring_path")?
+            .map(|p| expand_path(env, &p))
+            .unwrap_or_else(|| home.join(".anaconda").join("keyring"));
         let kind = match sources.string("preferred_token_storage")?.as_deref() {
             None | Some("anaconda-keyring") => Storage::File,
             Some("system") => Storage::System,
@@ -51,10 +55,7 @@ impl StorageSettings {
         };
         Ok(StorageSettings {
             kind,
-            keyring_path: sources
-                .string("keyring_path")?
-                .map(|p| expand_path(env, &p))
-                .unwrap_or_else(|| home.join(".anaconda").join("keyring")),
+            keyring_path,
             keyring_entries,
             keyring_timeout: super::seconds(env, "ANACONDA_TOKEN_KEYRING_TIMEOUT")?,
         })

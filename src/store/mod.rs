@@ -4,13 +4,13 @@
 //! `AuthenticationStorage` is): the effective entry for the configured domain, the entries in
 //! effect with where they are stored (for `list`), and a locked change of the entry. The list,
 //! first to last (see [`TokenStore::from_settings`]):
-//! - entries from `ANACONDA_AUTH_KEYRING` ([`environment`]), read first and never written;
+//! - entries from `ANACONDA_AUTH_KEYRING` (`environment.rs`), read first and never written;
 //! - the store writes go to: the JSON keyring file ([`file`], the default) or the OS keyring
 //!   ([`system`], `preferred_token_storage = "system"`);
 //! - with the OS keyring, the file, read when the OS keyring has no entry or cannot be reached
 //!   (as the Python tool's keyring chain reads both), never written by a change of the entry.
 //!
-//! The rules live once, in the chain ([`chain`]): the first entry found is in effect; a store
+//! The rules live once, in the chain (`chain.rs`, [`TokenStore`]): the first entry found is in effect; a store
 //! that cannot be reached ([`StoreError::Unreachable`]) is passed over with one warning when
 //! another is behind it, any other error stops; a change is written to the first writable store
 //! only, carrying over the entry found behind it; legacy entries (`id.anaconda.cloud`,
@@ -25,7 +25,7 @@
 
 pub mod api_key;
 mod chain;
-pub mod environment;
+mod environment;
 pub mod file;
 #[cfg(test)]
 mod memory;

@@ -14,7 +14,7 @@ use base64::engine::general_purpose::STANDARD;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::api::orgs::parse_expiry;
+use crate::expiry::parse_expiry;
 use crate::secret::Secret;
 
 /// The keyring service name shared with the Python tool.

@@ -14,7 +14,7 @@
 //! text (`ssl_verify: 'false'`), appends sequences without conda's two-space indent, refuses a
 //! comment-only file, and accepts invalid YAML such as `key: value\n  bad: indent: x` without an
 //! error. The last one alone requires a strict parser; with the strict parser's positions the
-//! line splicing below is short and keeps every byte we do not mean to change.
+//! line splicing (`lines.rs`) is short and keeps every byte we do not mean to change.
 
 mod file;
 mod index;
