@@ -18,6 +18,7 @@ const PUT_PATH: &str = "/api/organizations/acme/ce/current-token";
 /// `setup()`, with acme the one organization, which has no token yet.
 fn acme_without_token() -> (Home, Api) {
     let (home, api) = setup();
+    home.filter(TOKEN, "TOKEN");
     api.acme();
     api.current_token("acme", None);
     (home, api)
@@ -48,6 +49,7 @@ fn issue_then(api: &Api, effect: impl Fn() + Send + Sync + 'static) {
 
 #[test]
 fn a_repository_that_cannot_answer_does_not_stop_the_token_being_stored() {
+    let mut all = String::new();
     for (what, answer) in [
         ("503", ResponseTemplate::new(503)),
         ("500", ResponseTemplate::new(500)),
@@ -68,50 +70,122 @@ fn a_repository_that_cannot_answer_does_not_stop_the_token_being_stored() {
                 .and(path(format!("/t/{TOKEN}/repo/main/noarch/repodata.json")))
                 .respond_with(answer),
         );
-        let out = home
-            .cmd(&["token", "install", "-y", "--no-set-default-channels"])
-            .output()
-            .unwrap();
-        let err = stderr(&out);
-        assert_eq!(out.status.code(), Some(1), "{what}: {err}");
+        let (text, out) = snapshot::run(
+            &home.filters(),
+            home.cmd(&["token", "install", "-y", "--no-set-default-channels"]),
+        );
+        all.push_str(&format!("=== {what}\n{text}\n"));
         assert_eq!(stored_token(&home, &api).as_deref(), Some(TOKEN), "{what}");
         assert_eq!(
             std::fs::read_to_string(home.conda_token_file(&api.repo_url())).unwrap(),
             TOKEN,
             "{what}"
         );
-        assert!(err.contains("could not be validated"), "{what}: {err}");
-        assert!(err.contains("anaconda token list --check"), "{what}: {err}");
-        assert!(!stdout(&out).contains("Success!"), "{what}");
+        // The token is never printed when it is stored.
         assert!(
-            !stdout(&out).contains(TOKEN) && !err.contains(TOKEN),
+            !stdout(&out).contains(TOKEN) && !stderr(&out).contains(TOKEN),
             "{what}"
         );
         assert_eq!(api.puts(), 1, "{what}");
     }
+    insta::assert_snapshot!(all, @"
+    === 503
+    success: false
+    exit_code: 1
+    ----- stdout -----
+    Only one organization found, automatically selecting: acme
+    Your conda token has been installed and expires 2027-01-31 00:00:00+00:00. To view your token(s), you can use anaconda token list
+
+    ----- stderr -----
+    Warning: The new token could not be validated (the repository answered HTTP 503); it is stored anyway, since the previous token is already revoked.
+    Error: The token was installed, but it could not be validated: the repository answered HTTP 503.
+    Run `anaconda token list --check` later to check that the repository accepts it.
+
+    === 500
+    success: false
+    exit_code: 1
+    ----- stdout -----
+    Only one organization found, automatically selecting: acme
+    Your conda token has been installed and expires 2027-01-31 00:00:00+00:00. To view your token(s), you can use anaconda token list
+
+    ----- stderr -----
+    Warning: The new token could not be validated (the repository answered HTTP 500); it is stored anyway, since the previous token is already revoked.
+    Error: The token was installed, but it could not be validated: the repository answered HTTP 500.
+    Run `anaconda token list --check` later to check that the repository accepts it.
+
+    === 429
+    success: false
+    exit_code: 1
+    ----- stdout -----
+    Only one organization found, automatically selecting: acme
+    Your conda token has been installed and expires 2027-01-31 00:00:00+00:00. To view your token(s), you can use anaconda token list
+
+    ----- stderr -----
+    Warning: The new token could not be validated (the repository answered HTTP 429); it is stored anyway, since the previous token is already revoked.
+    Error: The token was installed, but it could not be validated: the repository answered HTTP 429.
+    Run `anaconda token list --check` later to check that the repository accepts it.
+
+    === a timeout
+    success: false
+    exit_code: 1
+    ----- stdout -----
+    Only one organization found, automatically selecting: acme
+    Your conda token has been installed and expires 2027-01-31 00:00:00+00:00. To view your token(s), you can use anaconda token list
+
+    ----- stderr -----
+    Warning: The new token could not be validated (Could not reach [DOMAIN]: the request timed out); it is stored anyway, since the previous token is already revoked.
+    Error: The token was installed, but it could not be validated: Could not reach [DOMAIN]: the request timed out.
+    Run `anaconda token list --check` later to check that the repository accepts it.
+    ");
 }
 
 #[test]
 fn a_definite_rejection_of_an_issued_token_says_it_was_issued_not_typed() {
+    let mut all = String::new();
     for status in [401, 403, 404] {
         let (home, api) = acme_without_token();
         api.issue("acme", TOKEN, EXPIRES);
         api.repo_answers(TOKEN, status);
-        let out = home.cmd(&["token", "install", "-y"]).output().unwrap();
-        let err = stderr(&out);
-        assert_eq!(out.status.code(), Some(1), "{err}");
-        assert!(
-            err.contains("refused the token just issued for acme"),
-            "{err}"
-        );
-        assert!(err.contains(&format!("HTTP {status}")), "{err}");
-        assert!(!err.contains("typed"), "{err}");
+        let (text, _) = snapshot::run(&home.filters(), home.cmd(&["token", "install", "-y"]));
+        all.push_str(&format!("=== HTTP {status}\n{text}\n"));
         assert!(stored_token(&home, &api).is_none());
     }
+    insta::assert_snapshot!(all, @"
+    === HTTP 401
+    success: false
+    exit_code: 1
+    ----- stdout -----
+    Only one organization found, automatically selecting: acme
+
+    ----- stderr -----
+    Error: The repository refused the token just issued for acme: it answered HTTP 401.
+    The previous token of acme is already revoked: `anaconda token reissue -o acme` issues a fresh one.
+
+    === HTTP 403
+    success: false
+    exit_code: 1
+    ----- stdout -----
+    Only one organization found, automatically selecting: acme
+
+    ----- stderr -----
+    Error: The repository refused the token just issued for acme: it answered HTTP 403.
+    The previous token of acme is already revoked: `anaconda token reissue -o acme` issues a fresh one.
+
+    === HTTP 404
+    success: false
+    exit_code: 1
+    ----- stdout -----
+    Only one organization found, automatically selecting: acme
+
+    ----- stderr -----
+    Error: The repository refused the token just issued for acme: it answered HTTP 404.
+    The previous token of acme is already revoked: `anaconda token reissue -o acme` issues a fresh one.
+    ");
 }
 
 #[test]
 fn an_empty_or_unusable_token_from_the_service_is_an_error() {
+    let mut all = String::new();
     for bad in [
         json!(""),
         json!("\n"),
@@ -123,17 +197,64 @@ fn an_empty_or_unusable_token_from_the_service_is_an_error() {
         api.mount(Mock::given(method("PUT")).and(path(PUT_PATH)).respond_with(
             ResponseTemplate::new(200).set_body_json(json!({"token": bad, "expires_at": EXPIRES})),
         ));
-        let out = home.cmd(&["token", "install", "-y"]).output().unwrap();
-        let err = stderr(&out);
-        assert_eq!(out.status.code(), Some(1), "{bad}: {err}");
-        assert!(err.contains("Unexpected answer from"), "{bad}: {err}");
-        assert!(err.contains("may already be revoked"), "{bad}: {err}");
-        assert!(!stdout(&out).contains("installed"), "{bad}");
+        let (text, _) = snapshot::run(&home.filters(), home.cmd(&["token", "install", "-y"]));
+        all.push_str(&format!("=== {bad}\n{text}\n"));
         assert!(
             !api.requests().iter().any(|(m, _)| m == "HEAD"),
             "{bad}: validated"
         );
     }
+    insta::assert_snapshot!(all, @r#"
+    === ""
+    success: false
+    exit_code: 1
+    ----- stdout -----
+    Only one organization found, automatically selecting: acme
+
+    ----- stderr -----
+    Error: Unexpected answer from /api/organizations/acme/ce/current-token: the issued token cannot be used: it is empty
+    The previous token of acme may already be revoked: run `anaconda token install -o acme` again, or check on anaconda.com.
+
+    === "\n"
+    success: false
+    exit_code: 1
+    ----- stdout -----
+    Only one organization found, automatically selecting: acme
+
+    ----- stderr -----
+    Error: Unexpected answer from /api/organizations/acme/ce/current-token: the issued token cannot be used: it is empty
+    The previous token of acme may already be revoked: run `anaconda token install -o acme` again, or check on anaconda.com.
+
+    === "a/b"
+    success: false
+    exit_code: 1
+    ----- stdout -----
+    Only one organization found, automatically selecting: acme
+
+    ----- stderr -----
+    Error: Unexpected answer from /api/organizations/acme/ce/current-token: the issued token cannot be used: it contains a '/'
+    The previous token of acme may already be revoked: run `anaconda token install -o acme` again, or check on anaconda.com.
+
+    === "tok en"
+    success: false
+    exit_code: 1
+    ----- stdout -----
+    Only one organization found, automatically selecting: acme
+
+    ----- stderr -----
+    Error: Unexpected answer from /api/organizations/acme/ce/current-token: the issued token cannot be used: it contains whitespace
+    The previous token of acme may already be revoked: run `anaconda token install -o acme` again, or check on anaconda.com.
+
+    === null
+    success: false
+    exit_code: 1
+    ----- stdout -----
+    Only one organization found, automatically selecting: acme
+
+    ----- stderr -----
+    Error: Unexpected answer from /api/organizations/acme/ce/current-token: the answer is not the expected JSON (line 1, column 13)
+    The previous token of acme may already be revoked: run `anaconda token install -o acme` again, or check on anaconda.com.
+    "#);
 }
 
 #[test]
@@ -146,18 +267,19 @@ fn a_final_newline_is_dropped_so_the_same_bytes_are_validated_and_stored() {
         ),
     );
     api.repo_accepts(TOKEN);
-    let out = home
-        .cmd(&["token", "install", "-y", "--no-set-default-channels"])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    assert_eq!(stored_token(&home, &api).as_deref(), Some(TOKEN));
     // An integer expiry (epoch seconds) is read, not an error after the PUT.
-    assert!(
-        stdout(&out).contains("expires 2027-01-31 00:00:00+00:00"),
-        "{}",
-        stdout(&out)
-    );
+    cmd_snapshot!(home, home.cmd(&["token", "install", "-y", "--no-set-default-channels"]), @"
+    success: true
+    exit_code: 0
+    ----- stdout -----
+    Only one organization found, automatically selecting: acme
+    Your conda token has been installed and expires 2027-01-31 00:00:00+00:00. To view your token(s), you can use anaconda token list
+    Success! Your token has been installed and validated.
+    conda was not configured to use it: run anaconda token config to set its default channels.
+
+    ----- stderr -----
+    ");
+    assert_eq!(stored_token(&home, &api).as_deref(), Some(TOKEN));
 }
 
 #[test]
@@ -165,14 +287,15 @@ fn an_unknown_organization_does_not_say_the_token_may_be_revoked() {
     let (home, api) = acme_without_token();
     api.current_token("nope", None);
     api.fail("PUT", "/api/organizations/nope/ce/current-token", 404);
-    let out = home
-        .cmd(&["token", "install", "-o", "nope", "-y"])
-        .output()
-        .unwrap();
-    let err = stderr(&out);
-    assert_eq!(out.status.code(), Some(1));
-    assert!(err.contains("There is no organization nope"), "{err}");
-    assert!(!err.contains("revoked"), "{err}");
+    cmd_snapshot!(home, home.cmd(&["token", "install", "-o", "nope", "-y"]), @"
+    success: false
+    exit_code: 1
+    ----- stdout -----
+
+    ----- stderr -----
+    Error: There is no organization nope (HTTP 404), or this account is not a member of it. No token was issued.
+    Check the name given with --org: it is the organization's slug, as in its address on anaconda.com.
+    ");
 }
 
 #[test]
@@ -184,10 +307,15 @@ fn a_keyring_lock_held_too_long_stops_install_before_the_token_is_issued() {
     std::fs::create_dir_all(&lock_dir).unwrap();
     let lock = std::fs::File::create(home.lock_file(&home.keyring_path())).unwrap();
     lock.lock().unwrap();
-    let out = home.cmd(&["token", "install", "-y"]).output().unwrap();
-    let err = stderr(&out);
-    assert_eq!(out.status.code(), Some(1), "{err}");
-    assert!(err.contains("another process has held the lock"), "{err}");
+    cmd_snapshot!(home, home.cmd(&["token", "install", "-y"]), @"
+    success: false
+    exit_code: 1
+    ----- stdout -----
+    Only one organization found, automatically selecting: acme
+
+    ----- stderr -----
+    Error: Could not lock [HOME]/.anaconda/keyring: another process has held the lock [RUN]/anaconda-token/keyring-[HASH].lock for over 10 seconds (a stopped or stuck `anaconda`?)
+    ");
     assert_eq!(
         api.puts(),
         0,
@@ -214,11 +342,17 @@ fn a_home_below_a_file_stops_install_before_the_token_is_issued() {
     if cfg!(windows) {
         home.set("USERPROFILE", bad_home.to_str().unwrap());
     }
-    let out = home.cmd(&["token", "install", "-y"]).output().unwrap();
-    let err = stderr(&out);
-    assert_eq!(out.status.code(), Some(1), "{err}");
-    let below = std::path::Path::new("a-file").join("home");
-    assert!(err.contains(&*below.to_string_lossy()), "{err}");
+    // The system's words for "not a folder" differ.
+    home.filter_pattern(r"keyring: [^\n]*\(os error \d+\)", "keyring: [OS ERROR]");
+    cmd_snapshot!(home, home.cmd(&["token", "install", "-y"]), @"
+    success: false
+    exit_code: 1
+    ----- stdout -----
+    Only one organization found, automatically selecting: acme
+
+    ----- stderr -----
+    Error: Could not read [HOME]/a-file/home/.anaconda/keyring: [OS ERROR]
+    ");
     assert_eq!(api.puts(), 0);
 }
 
@@ -242,10 +376,15 @@ fn a_full_disk_is_found_before_the_token_is_issued() {
     api.issue("acme", TOKEN, EXPIRES);
     api.repo_accepts(TOKEN);
     fs.fill();
-    let out = home.cmd(&["token", "install", "-y"]).output().unwrap();
-    let err = stderr(&out);
-    assert_eq!(out.status.code(), Some(1), "{err}");
-    assert!(err.contains("No space left on device"), "{err}");
+    cmd_snapshot!(home, home.cmd(&["token", "install", "-y"]), @r#"
+    success: false
+    exit_code: 1
+    ----- stdout -----
+    Only one organization found, automatically selecting: acme
+
+    ----- stderr -----
+    Error: Could not write [HOME]/.anaconda/keyring: the folder [HOME]/.anaconda takes no new file: No space left on device (os error 28) at path "[HOME]/.anaconda/.tmp-keyring-[RANDOM].partial"
+    "#);
     assert_eq!(api.puts(), 0);
 }
 
@@ -260,11 +399,17 @@ fn an_immutable_keyring_file_is_found_before_the_token_is_issued() {
     api.repo_accepts(TOKEN);
     std::fs::write(home.keyring_path(), "").unwrap();
     run_ok("chattr", &["+i", home.keyring_path().to_str().unwrap()]);
-    let out = home.cmd(&["token", "install", "-y"]).output().unwrap();
+    let (text, _) = snapshot::run(&home.filters(), home.cmd(&["token", "install", "-y"]));
     run_ok("chattr", &["-i", home.keyring_path().to_str().unwrap()]);
-    let err = stderr(&out);
-    assert_eq!(out.status.code(), Some(1), "{err}");
-    assert!(err.contains("immutable"), "{err}");
+    insta::assert_snapshot!(text, @"
+    success: false
+    exit_code: 1
+    ----- stdout -----
+    Only one organization found, automatically selecting: acme
+
+    ----- stderr -----
+    Error: Could not write [HOME]/.anaconda/keyring: the file is immutable or append-only (chattr +i / +a)
+    ");
     assert_eq!(api.puts(), 0);
 }
 
@@ -283,6 +428,7 @@ fn a_token_that_cannot_be_stored_is_printed_once_and_installs_later() {
             Tmpfs::remount_read_write,
         ),
     ];
+    let mut all = String::new();
     for (what, break_it, mend) in cases {
         let (home, api) = acme_without_token();
         let Some(fs) = anaconda_tmpfs(&home) else {
@@ -292,23 +438,14 @@ fn a_token_that_cannot_be_stored_is_printed_once_and_installs_later() {
         let broken = std::sync::Arc::clone(&fs);
         issue_then(&api, move || break_it(&broken));
         api.repo_accepts(TOKEN);
-        let out = home
-            .cmd(&["token", "install", "-y", "--no-set-default-channels"])
-            .output()
-            .unwrap();
-        let (text, err) = (stdout(&out), stderr(&out));
-        assert_eq!(out.status.code(), Some(1), "{what}: {err}");
-        assert_eq!(text.matches(TOKEN).count(), 1, "{what}: {text}");
-        assert!(
-            text.contains(&format!("New repository token for acme: {TOKEN}")),
-            "{what}: {text}"
+        let (text, out) = snapshot::run(
+            &home.filters(),
+            home.cmd(&["token", "install", "-y", "--no-set-default-channels"]),
         );
-        assert!(!err.contains(TOKEN), "{what}: {err}");
-        assert!(
-            err.contains("anaconda token install - --org acme"),
-            "{what}: {err}"
-        );
-        assert!(!text.contains("Success!"), "{what}");
+        all.push_str(&format!("=== {what}\n{text}\n"));
+        // Printed once, on stdout only.
+        assert_eq!(stdout(&out).matches(TOKEN).count(), 1, "{what}: {text}");
+        assert!(!stderr(&out).contains(TOKEN), "{what}: {text}");
 
         mend(&fs);
         let out = home
@@ -327,6 +464,31 @@ fn a_token_that_cannot_be_stored_is_printed_once_and_installs_later() {
         assert_eq!(stored_token(&home, &api).as_deref(), Some(TOKEN), "{what}");
         assert_eq!(api.puts(), 1, "{what}");
     }
+    insta::assert_snapshot!(all, @r#"
+    === full disk
+    success: false
+    exit_code: 1
+    ----- stdout -----
+    Only one organization found, automatically selecting: acme
+    The new token for acme could not be stored. Here it is, shown this once: copy it now.
+    New repository token for acme: [TOKEN]
+
+    ----- stderr -----
+    Error: The token was issued but could not be stored: Could not write [HOME]/.anaconda/keyring: No space left on device (os error 28) at path "[HOME]/.anaconda/.tmp-keyring-[RANDOM].partial"
+    The previous token is already revoked. Once the problem is fixed, install the token printed above with `anaconda token install - --org acme` (paste it when asked).
+
+    === read-only folder
+    success: false
+    exit_code: 1
+    ----- stdout -----
+    Only one organization found, automatically selecting: acme
+    The new token for acme could not be stored. Here it is, shown this once: copy it now.
+    New repository token for acme: [TOKEN]
+
+    ----- stderr -----
+    Error: The token was issued but could not be stored: Could not write [HOME]/.anaconda/keyring: Read-only file system (os error 30) at path "[HOME]/.anaconda/.tmp-keyring-[RANDOM].partial"
+    The previous token is already revoked. Once the problem is fixed, install the token printed above with `anaconda token install - --org acme` (paste it when asked).
+    "#);
 }
 
 #[test]
@@ -334,7 +496,16 @@ fn reissue_keeps_the_token_when_the_repository_cannot_answer() {
     let (home, api) = acme_without_token();
     api.issue("acme", TOKEN, EXPIRES);
     api.repo_answers(TOKEN, 502);
-    let out = home.reissue_yes("acme").output().unwrap();
-    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    cmd_snapshot!(home, home.reissue_yes("acme"), @"
+    success: false
+    exit_code: 1
+    ----- stdout -----
+    Your conda token has been installed and expires 2027-01-31 00:00:00+00:00. To view your token(s), you can use anaconda token list
+
+    ----- stderr -----
+    Warning: The new token could not be validated (the repository answered HTTP 502); it is stored anyway, since the previous token is already revoked.
+    Error: The token was installed, but it could not be validated: the repository answered HTTP 502.
+    Run `anaconda token list --check` later to check that the repository accepts it.
+    ");
     assert_eq!(stored_token(&home, &api).as_deref(), Some(TOKEN));
 }

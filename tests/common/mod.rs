@@ -78,6 +78,12 @@ impl Home {
         }
         // How long each request took, in the `-v` log.
         filters.pattern(r"\(\d+ ms\)", "([TIME])");
+        // The random part of a temporary file's name, and the hash of the path a lock guards.
+        filters.pattern(
+            r"(\.tmp-[^\s/\\]+-)[A-Za-z0-9]{6}\.partial",
+            "${1}[RANDOM].partial",
+        );
+        filters.pattern(r"-[0-9a-f]{16}\.lock", "-[HASH].lock");
         // A keyring file's mode depends on the umask, and Windows has none to show.
         filters.pattern(
             r"\(plain text file(, mode [0-7]{4})?\)",

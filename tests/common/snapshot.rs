@@ -91,6 +91,11 @@ impl Filters {
 /// Runs the command and renders its output, filtered, as the snapshot text.
 pub fn run(filters: &Filters, mut cmd: impl BorrowMut<Command>) -> (String, std::process::Output) {
     let output = cmd.borrow_mut().output().expect("the command runs");
+    (render(filters, &output), output)
+}
+
+/// The snapshot text of a run that has ended (one the test drove itself: spawned, fed, waited).
+pub fn render(filters: &Filters, output: &std::process::Output) -> String {
     let text = format!(
         "success: {}\nexit_code: {}\n----- stdout -----\n{}\n----- stderr -----\n{}",
         output.status.success(),
@@ -101,7 +106,7 @@ pub fn run(filters: &Filters, mut cmd: impl BorrowMut<Command>) -> (String, std:
         String::from_utf8_lossy(&output.stdout),
         String::from_utf8_lossy(&output.stderr),
     );
-    (filters.apply(&text), output)
+    filters.apply(&text)
 }
 
 /// `cmd_snapshot!(home, command, @"…")`: runs `command` (an `assert_cmd::Command`, or `&mut` one)
