@@ -53,40 +53,55 @@ fn home_with_fake() -> Home {
 #[test]
 fn arguments_with_spaces_reach_the_other_anaconda_intact() {
     let home = home_with_fake();
-    let output = home
-        .cmd(&["upload", "my file.conda", "", "--label", "a  b", "-v"])
-        .output()
-        .unwrap();
-    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
-    assert_eq!(
-        stdout(&output),
-        "[upload]\n[my file.conda]\n[]\n[--label]\n[a  b]\n[-v]\n"
-    );
-    assert_eq!(stderr(&output), "fake anaconda on stderr\n");
+    cmd_snapshot!(home, home.cmd(&["upload", "my file.conda", "", "--label", "a  b", "-v"]), @"
+    success: true
+    exit_code: 0
+    ----- stdout -----
+    [upload]
+    [my file.conda]
+    []
+    [--label]
+    [a  b]
+    [-v]
+
+    ----- stderr -----
+    fake anaconda on stderr
+    ");
 }
 
 #[test]
 fn global_options_before_the_command_are_passed_on_too() {
     let home = home_with_fake();
-    let output = home
-        .cmd(&["-t", "TOKEN", "--site", "x", "copy", "a/b/1"])
-        .output()
-        .unwrap();
-    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
-    assert_eq!(
-        stdout(&output),
-        "[-t]\n[TOKEN]\n[--site]\n[x]\n[copy]\n[a/b/1]\n"
-    );
+    cmd_snapshot!(home, home.cmd(&["-t", "TOKEN", "--site", "x", "copy", "a/b/1"]), @"
+    success: true
+    exit_code: 0
+    ----- stdout -----
+    [-t]
+    [TOKEN]
+    [--site]
+    [x]
+    [copy]
+    [a/b/1]
+
+    ----- stderr -----
+    fake anaconda on stderr
+    ");
 }
 
 #[test]
 fn stdin_is_passed_through() {
     let home = home_with_fake();
-    home.cmd(&["cat"])
-        .write_stdin("line one\nline two\n")
-        .assert()
-        .success()
-        .stdout("[cat]\nline one\nline two\n");
+    cmd_snapshot!(home, home.cmd(&["cat"]).write_stdin("line one\nline two\n"), @"
+    success: true
+    exit_code: 0
+    ----- stdout -----
+    [cat]
+    line one
+    line two
+
+    ----- stderr -----
+    fake anaconda on stderr
+    ");
 }
 
 #[test]
@@ -101,9 +116,14 @@ fn the_exit_code_is_passed_through() {
 #[test]
 fn our_own_commands_are_not_passed_on() {
     let home = home_with_fake();
-    let output = home.cmd(&["token", "list", "--json"]).output().unwrap();
-    assert_eq!(stdout(&output), "[]\n", "{}", stderr(&output));
-    assert!(!stderr(&output).contains("fake anaconda"));
+    cmd_snapshot!(home, home.cmd(&["token", "list", "--json"]), @"
+    success: true
+    exit_code: 0
+    ----- stdout -----
+    []
+
+    ----- stderr -----
+    ");
 }
 
 #[test]
@@ -117,13 +137,15 @@ fn a_wrapper_that_runs_us_again_is_not_run_twice() {
         &format!("#!/bin/sh\nexec '{}' \"$@\"\n", us.display()),
     );
     home.set("PATH", format!("{}:/usr/bin:/bin", wrapper_dir.display()));
-    let output = home.cmd(&["upload", "x"]).output().unwrap();
-    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
-    assert!(
-        stderr(&output).contains("anaconda-client"),
-        "{}",
-        stderr(&output)
-    );
+    cmd_snapshot!(home, home.cmd(&["upload", "x"]), @"
+    success: false
+    exit_code: 2
+    ----- stdout -----
+
+    ----- stderr -----
+    Error: `anaconda upload` is a command of anaconda-client, and no other `anaconda` on PATH provides it.
+    Install anaconda-client (`conda install anaconda-client` or `pip install anaconda-client`), then run it again.
+    ");
 }
 
 #[test]
@@ -135,52 +157,83 @@ fn none_found_exits_2_naming_the_package() {
         "PATH",
         format!("{}:/usr/bin:/bin", us.parent().unwrap().display()),
     );
+    // Each says the same but for its name.
     for command in [
         "upload", "copy", "move", "label", "package", "channel", "groups", "show", "search",
         "config", "org",
     ] {
-        let output = home.cmd(&[command, "arg"]).output().unwrap();
-        assert_eq!(output.status.code(), Some(2), "{command}");
-        let err = stderr(&output);
-        assert!(
-            err.contains(&format!(
-                "`anaconda {command}` is a command of anaconda-client"
-            )),
-            "{err}"
-        );
-        assert!(err.contains("conda install anaconda-client"), "{err}");
-        assert!(err.contains("pip install anaconda-client"), "{err}");
-        assert!(stdout(&output).is_empty());
+        let mut filters = home.filters();
+        filters.pattern(&format!("`anaconda {command}`"), "`anaconda [COMMAND]`");
+        let (text, _) = snapshot::run(&filters, home.cmd(&[command, "arg"]));
+        insta::allow_duplicates! {
+            insta::assert_snapshot!(text, @"
+            success: false
+            exit_code: 2
+            ----- stdout -----
+
+            ----- stderr -----
+            Error: `anaconda [COMMAND]` is a command of anaconda-client, and no other `anaconda` on PATH provides it.
+            Install anaconda-client (`conda install anaconda-client` or `pip install anaconda-client`), then run it again.
+            ");
+        }
     }
-    let output = home.cmd(&["frobnicate"]).output().unwrap();
-    assert_eq!(output.status.code(), Some(2));
-    assert!(
-        stderr(&output).contains("`frobnicate` is not a command of this tool"),
-        "{}",
-        stderr(&output)
-    );
+    cmd_snapshot!(home, home.cmd(&["frobnicate"]), @"
+    success: false
+    exit_code: 2
+    ----- stdout -----
+
+    ----- stderr -----
+    Error: `frobnicate` is not a command of this tool, and no other `anaconda` on PATH provides it.
+    Run `anaconda --help` for this tool's commands; others come from anaconda-client (`conda install anaconda-client`) and anaconda-cli-base plugins.
+    ");
 }
 
 #[test]
 fn help_says_other_commands_are_passed_on() {
     let home = Home::new();
-    let output = home.cmd(&["--help"]).output().unwrap();
-    assert!(output.status.success());
-    // The help is wrapped: compare words.
-    let words = stdout(&output)
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ");
-    assert!(
-        words.contains("are passed on, with all their arguments, to the next `anaconda` on PATH"),
-        "{words}"
-    );
+    cmd_snapshot!(home, home.cmd(&["--help"]), @"
+    success: true
+    exit_code: 0
+    ----- stdout -----
+    Anaconda's command line: install and manage organization repository tokens for conda.
+
+    Usage: anaconda [OPTIONS] <COMMAND>
+
+    Commands:
+      token       Manage your Anaconda repo tokens
+      login       Log in to Anaconda and store an API key
+      logout      Log out: remove the stored API key (repository tokens are kept)
+      whoami      Show the account you are logged in as
+      auth        Authentication commands
+      completion  Print a shell completion script (bash, zsh, fish, powershell, elvish)
+      help        Print this message or the help of the given subcommand(s)
+
+    Options:
+          --at <SITE>  Use the configured site with this name or domain
+      -v, --verbose    Print a debug log on stderr (every HTTP request, secrets redacted)
+      -V, --version    Print the version and exit
+      -h, --help       Print help
+
+    Other commands (anaconda-client's `upload`, `copy`, ... and anaconda-cli-base plugins') are passed
+    on, with all their arguments, to the next `anaconda` on PATH.
+
+    ----- stderr -----
+    ");
 }
 
 #[test]
 fn conda_token_does_not_pass_on() {
     let home = home_with_fake();
-    let output = home.conda_token(&["upload", "x"]).output().unwrap();
-    assert_eq!(output.status.code(), Some(2));
-    assert!(!stdout(&output).contains("[upload]"));
+    cmd_snapshot!(home, home.conda_token(&["upload", "x"]), @"
+    success: false
+    exit_code: 2
+    ----- stdout -----
+
+    ----- stderr -----
+    error: unrecognized subcommand 'upload'
+
+    Usage: conda-token [COMMAND]
+
+    For more information, try '--help'.
+    ");
 }
