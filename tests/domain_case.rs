@@ -5,11 +5,11 @@
 mod common;
 
 use common::*;
-use predicates::prelude::*;
 use serde_json::json;
 
 fn home_at(api: &Api, domain: &str) -> Home {
     let mut home = Home::new();
+    home.filter_api(api);
     home.set("CONDA_TOKEN_REPO_URL", api.repo_url())
         .set("ANACONDA_AUTH_DOMAIN", domain);
     api.repo_accepts("tok-1");
@@ -38,10 +38,20 @@ fn an_entry_in_another_case_is_read_and_moved_when_written() {
         &json!({"domain": "anaconda.com", "api_key": "k",
                 "repo_tokens": [{"token": "tok-old", "org_name": "old"}], "version": 2}),
     );
-    home.cmd(&["token", "list"])
-        .assert()
-        .success()
-        .stdout(predicate::str::contains("tok-old"));
+    cmd_snapshot!(home, home.cmd(&["token", "list"]), @"
+    success: true
+    exit_code: 0
+    ----- stdout -----
+    Anaconda Repository Tokens
+    ┌──────────────┬───────────────────────────────────┬─────────┬─────────┐
+    │ Organization ┆ Channel URL                       ┆ Token   ┆ Expires │
+    ╞══════════════╪═══════════════════════════════════╪═════════╪═════════╡
+    │ old          ┆ [API]/repo/old/* ┆ tok-old ┆ -       │
+    └──────────────┴───────────────────────────────────┴─────────┴─────────┘
+    Stored in [HOME]/.anaconda/keyring (plain text file[, MODE])
+
+    ----- stderr -----
+    ");
     assert!(
         home.entry("anaconda.com").is_some(),
         "reading changes nothing"
@@ -64,10 +74,20 @@ fn legacy_entries_move_to_the_configured_case() {
         "anaconda.cloud",
         &json!({"domain": "anaconda.cloud", "repo_tokens": [{"token": "tok-old", "org_name": "old"}]}),
     );
-    home.cmd(&["token", "list"])
-        .assert()
-        .success()
-        .stdout(predicate::str::contains("tok-old"));
+    cmd_snapshot!(home, home.cmd(&["token", "list"]), @"
+    success: true
+    exit_code: 0
+    ----- stdout -----
+    Anaconda Repository Tokens
+    ┌──────────────┬───────────────────────────────────┬─────────┬─────────┐
+    │ Organization ┆ Channel URL                       ┆ Token   ┆ Expires │
+    ╞══════════════╪═══════════════════════════════════╪═════════╪═════════╡
+    │ old          ┆ [API]/repo/old/* ┆ tok-old ┆ -       │
+    └──────────────┴───────────────────────────────────┴─────────┴─────────┘
+    Stored in [HOME]/.anaconda/keyring (plain text file[, MODE])
+
+    ----- stderr -----
+    ");
     assert_eq!(home.entry("anaconda.cloud"), None);
     assert_eq!(
         home.entry("ANACONDA.com").unwrap()["domain"],
@@ -89,10 +109,20 @@ fn sites_and_environment_entries_match_in_any_case() {
         "Work.Example",
         &json!({"domain": "Work.Example", "repo_tokens": [{"token": "tok-w", "org_name": "w"}]}),
     );
-    home.cmd(&["--at", "work.example", "token", "list"])
-        .assert()
-        .success()
-        .stdout(predicate::str::contains("tok-w"));
+    cmd_snapshot!(home, home.cmd(&["--at", "work.example", "token", "list"]), @"
+    success: true
+    exit_code: 0
+    ----- stdout -----
+    Anaconda Repository Tokens
+    ┌──────────────┬─────────────────────────────────┬───────┬─────────┐
+    │ Organization ┆ Channel URL                     ┆ Token ┆ Expires │
+    ╞══════════════╪═════════════════════════════════╪═══════╪═════════╡
+    │ w            ┆ [API]/repo/w/* ┆ tok-w ┆ -       │
+    └──────────────┴─────────────────────────────────┴───────┴─────────┘
+    Stored in [HOME]/.anaconda/keyring (plain text file[, MODE])
+
+    ----- stderr -----
+    ");
     // An entry given by ANACONDA_AUTH_KEYRING under another case of the domain.
     let secret = encode_entry(
         &json!({"domain": "other.example", "repo_tokens": [{"token": "tok-env", "org_name": "e"}]}),
@@ -101,8 +131,18 @@ fn sites_and_environment_entries_match_in_any_case() {
         "ANACONDA_AUTH_KEYRING",
         format!(r#"{{"Anaconda Cloud": {{"OTHER.example": "{secret}"}}}}"#),
     );
-    home.cmd(&["--at", "other", "token", "list"])
-        .assert()
-        .success()
-        .stdout(predicate::str::contains("tok-env"));
+    cmd_snapshot!(home, home.cmd(&["--at", "other", "token", "list"]), @"
+    success: true
+    exit_code: 0
+    ----- stdout -----
+    Anaconda Repository Tokens
+    ┌──────────────┬─────────────────────────────────┬─────────┬─────────┐
+    │ Organization ┆ Channel URL                     ┆ Token   ┆ Expires │
+    ╞══════════════╪═════════════════════════════════╪═════════╪═════════╡
+    │ e            ┆ [API]/repo/e/* ┆ tok-env ┆ -       │
+    └──────────────┴─────────────────────────────────┴─────────┴─────────┘
+    Stored in the environment (ANACONDA_AUTH_KEYRING)
+
+    ----- stderr -----
+    ");
 }

@@ -88,10 +88,23 @@ fn python_written_file_is_read_and_rewritten_identically() {
     let home = Home::new();
     std::fs::create_dir_all(home.keyring_path().parent().unwrap()).unwrap();
     std::fs::write(home.keyring_path(), PYTHON_FILE).unwrap();
-    let out = home.cmd(&["token", "list", "--json"]).output().unwrap();
-    let rows: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(rows[0]["org_name"], "acme");
-    assert_eq!(rows[0]["token"], "abc");
+    cmd_snapshot!(home, home.cmd(&["token", "list", "--json"]), @r#"
+    success: true
+    exit_code: 0
+    ----- stdout -----
+    [
+      {
+        "org_name": "acme",
+        "channel_url": "https://repo.anaconda.cloud/repo/acme/*",
+        "token": "abc",
+        "expires_at": null,
+        "source": "keyring",
+        "storage": "[HOME]/.anaconda/keyring (plain text file[, MODE])"
+      }
+    ]
+
+    ----- stderr -----
+    "#);
 
     // Uninstall then install the same token again: the entry is the same, byte for byte, but
     // for our expiry field, which a given token does not have.
@@ -146,10 +159,20 @@ fn legacy_domain_entries_are_migrated_on_first_read() {
         format!(r#"{{"Anaconda Cloud": {{"anaconda.cloud": "{old}", "other.example": "x"}}}}"#),
     )
     .unwrap();
-    home.cmd(&["token", "list"])
-        .assert()
-        .success()
-        .stdout(predicates::str::contains("tok-old"));
+    cmd_snapshot!(home, home.cmd(&["token", "list"]), @"
+    success: true
+    exit_code: 0
+    ----- stdout -----
+    Anaconda Repository Tokens
+    ┌──────────────┬─────────────────────────────────────────┬─────────┬─────────┐
+    │ Organization ┆ Channel URL                             ┆ Token   ┆ Expires │
+    ╞══════════════╪═════════════════════════════════════════╪═════════╪═════════╡
+    │ acme         ┆ https://repo.anaconda.cloud/repo/acme/* ┆ tok-old ┆ -       │
+    └──────────────┴─────────────────────────────────────────┴─────────┴─────────┘
+    Stored in [HOME]/.anaconda/keyring (plain text file[, MODE])
+
+    ----- stderr -----
+    ");
     let file: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(home.keyring_path()).unwrap()).unwrap();
     let users = file["Anaconda Cloud"].as_object().unwrap();
@@ -175,23 +198,52 @@ fn entries_from_the_environment_are_read_first_and_never_written() {
     // The API key comes from the environment's entry.
     api.acme();
     api.will_issue("acme", "tok-new", "2027-01-01T00:00:00Z");
-    home.cmd(&["token", "install", "-y", "--no-set-default-channels"])
-        .assert()
-        .success();
+    cmd_snapshot!(home, home.cmd(&["token", "install", "-y", "--no-set-default-channels"]), @"
+    success: true
+    exit_code: 0
+    ----- stdout -----
+    Only one organization found, automatically selecting: acme
+    Your conda token has been installed and expires 2027-01-01 00:00:00+00:00. To view your token(s), you can use anaconda token list
+    Success! Your token has been installed and validated.
+    conda was not configured to use it: run anaconda token config to set its default channels.
+
+    ----- stderr -----
+    ");
     // The new token went to the keyring file; the environment's entry is still what is read
     // first, and both show in the list, each with its store.
     let stored = home.entry(&api.domain()).unwrap();
     assert_eq!(stored["repo_tokens"][0]["token"], "tok-new");
-    let out = home.cmd(&["token", "list", "--json"]).output().unwrap();
-    let rows: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(rows[0]["token"], "tok-env");
-    assert_eq!(rows[0]["source"], "environment");
-    assert!(
-        rows[0]["storage"]
-            .as_str()
-            .unwrap()
-            .contains("ANACONDA_AUTH_KEYRING")
-    );
-    assert_eq!(rows[1]["token"], "tok-new");
-    assert_eq!(rows[1]["source"], "keyring");
+    cmd_snapshot!(home, home.cmd(&["token", "list", "--json"]), @r#"
+    success: true
+    exit_code: 0
+    ----- stdout -----
+    [
+      {
+        "org_name": "ci",
+        "channel_url": "[API]/repo/ci/*",
+        "token": "tok-env",
+        "expires_at": null,
+        "source": "environment",
+        "storage": "the environment (ANACONDA_AUTH_KEYRING)"
+      },
+      {
+        "org_name": "acme",
+        "channel_url": "[API]/repo/acme/*",
+        "token": "tok-new",
+        "expires_at": "2027-01-01T00:00:00+00:00",
+        "source": "keyring",
+        "storage": "[HOME]/.anaconda/keyring (plain text file[, MODE])"
+      },
+      {
+        "org_name": null,
+        "channel_url": "[API]/repo/",
+        "token": "tok-new",
+        "expires_at": null,
+        "source": "conda-token-file",
+        "storage": "[BINSTAR]/[API]%2Frepo%2F.token"
+      }
+    ]
+
+    ----- stderr -----
+    "#);
 }

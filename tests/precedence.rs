@@ -171,13 +171,36 @@ fn each_source_ranks_as_in_the_python_tool() {
 #[test]
 fn deprecated_sources_are_named_in_a_warning() {
     let home = home_for(&[CloudEnv, CloudTable]);
-    let out = home.cmd(&["token", "list"]).output().unwrap();
-    let err = stderr(&out);
-    assert!(
-        err.contains("ANACONDA_CLOUD_KEYRING_PATH is deprecated") && err.contains("[plugin.cloud]"),
-        "{err}"
-    );
+    cmd_snapshot!(home, home.cmd(&["token", "list"]), @"
+    success: true
+    exit_code: 0
+    ----- stdout -----
+    Anaconda Repository Tokens
+    ┌──────────────┬─────────────────────────────────────────┬───────────────┬─────────┐
+    │ Organization ┆ Channel URL                             ┆ Token         ┆ Expires │
+    ╞══════════════╪═════════════════════════════════════════╪═══════════════╪═════════╡
+    │ acme         ┆ https://repo.anaconda.cloud/repo/acme/* ┆ tok-cloud-env ┆ -       │
+    └──────────────┴─────────────────────────────────────────┴───────────────┴─────────┘
+    Stored in [HOME]/k-cloud-env (plain text file[, MODE])
+
+    ----- stderr -----
+    Warning: ANACONDA_CLOUD_KEYRING_PATH is deprecated: rename to ANACONDA_AUTH_….
+    Warning: [plugin.cloud] in [HOME]/.anaconda/config.toml is deprecated: rename it [plugin.auth]. Until then its values win over [plugin.auth]'s, as with the Python tool.
+    ");
+    // Nothing to warn about.
     let home = home_for(&[AuthEnv, AuthTable]);
-    let out = home.cmd(&["token", "list"]).output().unwrap();
-    assert!(!stderr(&out).contains("deprecated"), "{}", stderr(&out));
+    cmd_snapshot!(home, home.cmd(&["token", "list"]), @"
+    success: true
+    exit_code: 0
+    ----- stdout -----
+    Anaconda Repository Tokens
+    ┌──────────────┬─────────────────────────────────────────┬──────────────┬─────────┐
+    │ Organization ┆ Channel URL                             ┆ Token        ┆ Expires │
+    ╞══════════════╪═════════════════════════════════════════╪══════════════╪═════════╡
+    │ acme         ┆ https://repo.anaconda.cloud/repo/acme/* ┆ tok-auth-env ┆ -       │
+    └──────────────┴─────────────────────────────────────────┴──────────────┴─────────┘
+    Stored in [HOME]/k-auth-env (plain text file[, MODE])
+
+    ----- stderr -----
+    ");
 }
