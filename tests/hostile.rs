@@ -69,14 +69,11 @@ fn server_error_messages_are_escaped() {
     let mut home = Home::new();
     home.with_api(&api).with_env_key();
     api.acme();
-    api.mount(
-        wiremock::Mock::given(wiremock::matchers::method("GET"))
-            .and(wiremock::matchers::path(
-                "/api/organizations/acme/ce/current-token",
-            ))
-            .respond_with(wiremock::ResponseTemplate::new(400).set_body_json(
-                json!({"error": {"message": "bad\u{1b}[2J\u{1b}[1;1HError: none, all fine"}}),
-            )),
+    api.answer(
+        "GET",
+        "/api/organizations/acme/ce/current-token",
+        400,
+        &json!({"error": {"message": "bad\u{1b}[2J\u{1b}[1;1HError: none, all fine"}}),
     );
     let out = cmd_snapshot!(home, home.cmd(&["token", "install", "-y"]), @r"
     success: false
@@ -200,9 +197,7 @@ fn list_check_never_sends_a_token_that_cannot_go_into_a_url() {
     let api = Api::start();
     let mut home = Home::new();
     home.with_api(&api);
-    let file = home.conda_token_file(&api.repo_url());
-    std::fs::create_dir_all(file.parent().unwrap()).unwrap();
-    std::fs::write(&file, "a/../../b\u{1b}[2J").unwrap();
+    home.write_conda_token(&api.repo_url(), "a/../../b\u{1b}[2J");
     let out = cmd_snapshot!(home, home.cmd(&["token", "list", "--check"]), @r"
     success: false
     exit_code: 1

@@ -148,8 +148,7 @@ fn no_business_org_and_starter_only() {
 fn existing_token_with_yes_is_reissued_without_asking() {
     let (home, api) = setup();
     api.acme();
-    api.current_token("acme", Some("2026-12-31T00:00:00Z"));
-    api.issue("acme", TOKEN, EXPIRES);
+    api.will_reissue("acme", TOKEN, EXPIRES);
     api.repo_accepts(TOKEN);
     cmd_snapshot!(home, home.cmd(&["token", "install", "-y"]), @"
     success: true
@@ -170,8 +169,7 @@ fn existing_token_with_yes_is_reissued_without_asking() {
 fn existing_token_answered_no_changes_nothing() {
     let (home, api) = setup();
     api.acme();
-    api.current_token("acme", Some("2026-12-31T00:00:00Z"));
-    api.issue("acme", TOKEN, EXPIRES);
+    api.will_reissue("acme", TOKEN, EXPIRES);
     cmd_snapshot!(home, home.cmd(&["token", "install"]).write_stdin("n\n"), @"
     success: false
     exit_code: 1
@@ -194,8 +192,7 @@ fn existing_token_answered_no_changes_nothing() {
 fn existing_token_at_end_of_input_aborts_naming_yes() {
     let (home, api) = setup();
     api.acme();
-    api.current_token("acme", Some("2026-12-31T00:00:00Z"));
-    api.issue("acme", TOKEN, EXPIRES);
+    api.will_reissue("acme", TOKEN, EXPIRES);
     cmd_snapshot!(
         home,
         home.cmd(&["token", "install"])
@@ -223,8 +220,7 @@ fn existing_token_at_end_of_input_aborts_naming_yes() {
 fn existing_token_answered_yes_on_stdin() {
     let (home, api) = setup();
     api.acme();
-    api.current_token("acme", Some("2026-12-31T00:00:00Z"));
-    api.issue("acme", TOKEN, EXPIRES);
+    api.will_reissue("acme", TOKEN, EXPIRES);
     api.repo_accepts(TOKEN);
     // First answer re-asks, then yes for the token, then yes for .condarc.
     cmd_snapshot!(home, home.cmd(&["token", "install"]).write_stdin("maybe\ny\nY\n"), @"

@@ -306,20 +306,11 @@ fn service(api: &Api, base: &str) {
     for token in ["tok-issued", "tok-given", "tok-beta", "tok-py", "tok-set"] {
         api.repo_accepts(token);
     }
-    api.mount(
-        Mock::given(method("PATCH"))
-            .and(path(format!(
-                "/api/v1/organizations/{ACME_ID}/users/u-1/token"
-            )))
-            .respond_with(ResponseTemplate::new(200).set_body_json(json!({}))),
-    );
+    let sync = format!("/api/v1/organizations/{ACME_ID}/users/u-1/token");
+    api.answer("PATCH", &sync, 200, &json!({}));
     // The device login.
     api.device_flow(base, 0, json!(60), json!(1));
-    api.mount(
-        Mock::given(method("POST"))
-            .and(path("/api/auth/api-keys"))
-            .respond_with(ResponseTemplate::new(201).set_body_json(json!({"api_key": KEY}))),
-    );
+    api.answer("POST", "/api/auth/api-keys", 201, &json!({"api_key": KEY}));
 }
 
 const INSTALL: [&str; 6] = [
@@ -333,14 +324,7 @@ const INSTALL: [&str; 6] = [
 const GIVEN: [&str; 5] = ["token", "install", "tok-given", "-o", "acme"];
 
 fn given(world: &World, token: &str, org: &str) {
-    world.ours(&[
-        "token",
-        "install",
-        token,
-        "-o",
-        org,
-        "--no-set-default-channels",
-    ]);
+    world.ours(&install_given_args(token, org));
 }
 
 // ---------------------------------------------------------------------------------------------

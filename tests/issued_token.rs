@@ -194,9 +194,12 @@ fn an_empty_or_unusable_token_from_the_service_is_an_error() {
         json!(null),
     ] {
         let (home, api) = acme_without_token();
-        api.mount(Mock::given(method("PUT")).and(path(PUT_PATH)).respond_with(
-            ResponseTemplate::new(200).set_body_json(json!({"token": bad, "expires_at": EXPIRES})),
-        ));
+        api.answer(
+            "PUT",
+            PUT_PATH,
+            200,
+            &json!({"token": bad, "expires_at": EXPIRES}),
+        );
         let (text, _) = snapshot::run(&home.filters(), home.cmd(&["token", "install", "-y"]));
         all.push_str(&format!("=== {bad}\n{text}\n"));
         assert!(
@@ -260,11 +263,11 @@ fn an_empty_or_unusable_token_from_the_service_is_an_error() {
 #[test]
 fn a_final_newline_is_dropped_so_the_same_bytes_are_validated_and_stored() {
     let (home, api) = acme_without_token();
-    api.mount(
-        Mock::given(method("PUT")).and(path(PUT_PATH)).respond_with(
-            ResponseTemplate::new(200)
-                .set_body_json(json!({"token": format!("{TOKEN}\r\n"), "expires_at": 1801353600})),
-        ),
+    api.answer(
+        "PUT",
+        PUT_PATH,
+        200,
+        &json!({"token": format!("{TOKEN}\r\n"), "expires_at": 1801353600}),
     );
     api.repo_accepts(TOKEN);
     // An integer expiry (epoch seconds) is read, not an error after the PUT.

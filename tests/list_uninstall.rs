@@ -26,9 +26,7 @@ fn two_tokens(home: &Home) {
 fn list_shows_keyring_rows_then_conda_token_files() {
     let home = Home::new();
     two_tokens(&home);
-    let file = home.conda_token_file(REPO);
-    std::fs::create_dir_all(file.parent().unwrap()).unwrap();
-    std::fs::write(&file, "tok-b").unwrap();
+    home.write_conda_token(REPO, "tok-b");
     // Keyring rows first, in the entry's order, then conda's token files; no expiry shows '-'.
     cmd_snapshot!(home, home.cmd(&["token", "list"]), @"
     success: true
@@ -161,9 +159,7 @@ fn list_reads_legacy_conda_token_folder() {
 fn uninstall_one_org_keeps_the_others_and_removes_its_conda_file() {
     let home = Home::new();
     two_tokens(&home);
-    let file = home.conda_token_file(REPO);
-    std::fs::create_dir_all(file.parent().unwrap()).unwrap();
-    std::fs::write(&file, "tok-b").unwrap();
+    let file = home.write_conda_token(REPO, "tok-b");
 
     cmd_snapshot!(home, home.cmd(&["token", "uninstall", "-o", "acme"]), @"
     success: true
@@ -201,9 +197,7 @@ fn uninstall_one_org_keeps_the_others_and_removes_its_conda_file() {
 fn uninstall_one_org_hands_conda_s_file_to_the_one_still_installed() {
     let home = Home::new();
     two_tokens(&home);
-    let file = home.conda_token_file(REPO);
-    std::fs::create_dir_all(file.parent().unwrap()).unwrap();
-    std::fs::write(&file, "tok-b").unwrap();
+    let file = home.write_conda_token(REPO, "tok-b");
 
     cmd_snapshot!(home, home.cmd(&["token", "uninstall", "-o", "beta"]), @"
     success: true
@@ -472,9 +466,7 @@ fn bare_commands_print_help_with_usage_exit_code() {
 fn uninstall_all_removes_our_conda_file_but_not_someone_elses() {
     let home = Home::new();
     two_tokens(&home);
-    let file = home.conda_token_file(REPO);
-    std::fs::create_dir_all(file.parent().unwrap()).unwrap();
-    std::fs::write(&file, "tok-a").unwrap();
+    let file = home.write_conda_token(REPO, "tok-a");
     home.cmd(&["token", "uninstall", "--all"])
         .assert()
         .success();
@@ -573,9 +565,7 @@ fn uninstall_reads_the_token_file_under_the_lock_it_removes_it_under() {
 fn list_does_not_show_passwords_in_urls() {
     let home = Home::new();
     let url = "https://alice:pw-s3cret@mirror.example/repo/";
-    let file = home.conda_token_file(url);
-    std::fs::create_dir_all(file.parent().unwrap()).unwrap();
-    std::fs::write(&file, "tok-m").unwrap();
+    home.write_conda_token(url, "tok-m");
     let mut all = String::new();
     for args in [&["token", "list"][..], &["token", "list", "--json"][..]] {
         let (text, out) = snapshot::run(&home.filters(), home.cmd(args));

@@ -83,12 +83,7 @@ fn api_key_exchange_takes_only_201_from_replayed_answers() {
         serde_json::from_str(&std::fs::read_to_string(file).unwrap()).unwrap();
     let mount = |api: &Api, p: &str, which: &str| {
         let a = &answers[which];
-        api.mount(
-            Mock::given(method("POST")).and(path(p)).respond_with(
-                ResponseTemplate::new(a["status"].as_u64().unwrap() as u16)
-                    .set_body_json(a["body"].clone()),
-            ),
-        );
+        api.answer("POST", p, a["status"].as_u64().unwrap() as u16, &a["body"]);
     };
     let mut all = String::new();
     for (first, second, stored) in [

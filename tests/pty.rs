@@ -151,9 +151,7 @@ fn long_tokens(home: &Home) {
              "expires_at": "2027-01-31T00:00:00+00:00"}
         ], "version": 2}),
     );
-    let file = home.conda_token_file("https://repo.anaconda.cloud/repo/");
-    std::fs::create_dir_all(file.parent().unwrap()).unwrap();
-    std::fs::write(&file, LONG_TOKENS[0]).unwrap();
+    home.write_conda_token("https://repo.anaconda.cloud/repo/", LONG_TOKENS[0]);
 }
 
 fn list_on_terminal(home: &Home, cols: usize) -> String {
@@ -287,50 +285,38 @@ fn no_spinner_on_a_pipe() {
 /// interval (1 s) is waited with a spinner.
 fn pending_login(api: &Api) {
     use serde_json::json;
-    use wiremock::matchers::{method, path};
-    use wiremock::{Mock, ResponseTemplate};
     let base = api.uri();
-    let answer = |p: &str, verb: &str, status: u16, body: serde_json::Value| {
-        Mock::given(method(verb))
-            .and(path(p))
-            .respond_with(ResponseTemplate::new(status).set_body_json(body))
-    };
-    api.mount(answer(
-        "/.well-known/openid-configuration",
+    api.answer(
         "GET",
+        "/.well-known/openid-configuration",
         200,
-        json!({"token_endpoint": format!("{base}/token"),
+        &json!({"token_endpoint": format!("{base}/token"),
                "device_authorization_endpoint": format!("{base}/device")}),
-    ));
-    api.mount(answer(
-        "/device",
+    );
+    api.answer(
         "POST",
+        "/device",
         200,
-        json!({"device_code": "dev-1", "user_code": "ABCD-EFGH",
+        &json!({"device_code": "dev-1", "user_code": "ABCD-EFGH",
                "verification_uri": "https://example.test/activate",
                "expires_in": 60, "interval": 1}),
-    ));
+    );
     api.mount(
-        answer(
-            "/token",
+        json_answer(
             "POST",
+            "/token",
             400,
-            json!({"error": "authorization_pending"}),
+            &json!({"error": "authorization_pending"}),
         )
         .up_to_n_times(1),
     );
-    api.mount(answer(
-        "/token",
+    api.answer("POST", "/token", 200, &json!({"access_token": "access-1"}));
+    api.answer(
         "POST",
-        200,
-        json!({"access_token": "access-1"}),
-    ));
-    api.mount(answer(
         "/api/auth/api-keys",
-        "POST",
         201,
-        json!({"api_key": "new-key"}),
-    ));
+        &json!({"api_key": "new-key"}),
+    );
 }
 
 #[test]

@@ -20,8 +20,7 @@ fn with_acme() -> (Home, Api) {
 #[test]
 fn reissue_with_yes_revokes_and_installs() {
     let (home, api) = with_acme();
-    api.current_token("acme", Some("2026-12-31T00:00:00Z"));
-    api.issue("acme", NEW, EXPIRES);
+    api.will_reissue("acme", NEW, EXPIRES);
     api.repo_accepts(NEW);
     home.filter(NEW, "TOKEN");
     cmd_snapshot!(home, home.reissue_yes("acme"), @"
@@ -60,8 +59,7 @@ fn reissue_always_asks_even_without_a_current_token() {
 #[test]
 fn reissue_at_end_of_input_changes_nothing() {
     let (home, api) = with_acme();
-    api.current_token("acme", Some("2026-12-31T00:00:00Z"));
-    api.issue("acme", NEW, EXPIRES);
+    api.will_reissue("acme", NEW, EXPIRES);
     cmd_snapshot!(home, home.cmd(&["token", "reissue", "-o", "acme"]).write_stdin(""), @r#"
     success: false
     exit_code: 1
@@ -81,8 +79,7 @@ fn reissue_at_end_of_input_changes_nothing() {
 #[test]
 fn reissue_answered_yes() {
     let (home, api) = with_acme();
-    api.current_token("acme", Some("2026-12-31T00:00:00Z"));
-    api.issue("acme", NEW, EXPIRES);
+    api.will_reissue("acme", NEW, EXPIRES);
     api.repo_accepts(NEW);
     home.filter(NEW, "TOKEN");
     cmd_snapshot!(home, home.cmd(&[
@@ -107,16 +104,6 @@ fn reissue_answered_yes() {
     assert_eq!(api.puts(), 1);
 }
 
-/// An installed token for acme, with an old expiry.
-fn installed(home: &Home, api: &Api) {
-    home.write_entry(
-        &api.domain(),
-        &json!({"domain": api.domain(), "repo_tokens": [
-            {"token": "tok-a", "org_name": "acme", "expires_at": "2026-12-31T00:00:00+00:00"}
-        ], "version": 2}),
-    );
-}
-
 fn sync_mock(api: &Api, status: u16) {
     api.mount(
         Mock::given(method("PATCH"))
@@ -134,7 +121,7 @@ fn sync_mock(api: &Api, status: u16) {
 #[test]
 fn sync_extends_and_stores_the_new_expiry() {
     let (home, api) = with_acme();
-    installed(&home, &api);
+    home.installed(&api, "tok-a");
     sync_mock(&api, 200);
     api.current_token("acme", Some("2027-06-30T00:00:00"));
     // The only installed organization is chosen without --org.
@@ -161,7 +148,7 @@ fn sync_extends_and_stores_the_new_expiry() {
 #[test]
 fn sync_refused_says_who_can_do_it() {
     let (home, api) = with_acme();
-    installed(&home, &api);
+    home.installed(&api, "tok-a");
     sync_mock(&api, 403);
     let before = std::fs::read(home.keyring_path()).unwrap();
     cmd_snapshot!(home, home.cmd(&["token", "sync", "-o", "acme"]), @"
@@ -179,7 +166,7 @@ fn sync_refused_says_who_can_do_it() {
 #[test]
 fn sync_invalid_request() {
     let (home, api) = with_acme();
-    installed(&home, &api);
+    home.installed(&api, "tok-a");
     sync_mock(&api, 422);
     cmd_snapshot!(home, home.cmd(&["token", "sync", "-o", "acme"]), @"
     success: false
@@ -359,7 +346,7 @@ fn list_check_all_valid_exits_zero() {
 #[test]
 fn sync_with_an_invalid_key_says_so() {
     let (home, api) = with_acme();
-    installed(&home, &api);
+    home.installed(&api, "tok-a");
     api.mount(Mock::given(method("PATCH")).respond_with(
         ResponseTemplate::new(401).set_body_json(json!({"error": {"code": "auth_required"}})),
     ));

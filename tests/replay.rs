@@ -29,22 +29,14 @@ fn fixture(name: &str) -> serde_json::Map<String, Value> {
     }
 }
 
-fn answer(api: &Api, verb: &str, p: &str, status: u16, body: &Value) {
-    api.mount(
-        Mock::given(method(verb))
-            .and(path(p))
-            .respond_with(ResponseTemplate::new(status).set_body_json(body)),
-    );
-}
-
 const CURRENT: &str = "/api/organizations/acme/ce/current-token";
 
 /// A HOME with the API key in the environment, against an API answering `organizations` and
 /// `account` as given; the repository accepts the token the service issues.
 fn answering(organizations: &Value, account: &Value) -> (Home, Api) {
     let (home, api) = setup();
-    answer(&api, "GET", "/api/organizations/my", 200, organizations);
-    answer(&api, "GET", "/api/account", 200, account);
+    api.answer("GET", "/api/organizations/my", 200, organizations);
+    api.answer("GET", "/api/account", 200, account);
     api.repo_accepts(ISSUED);
     (home, api)
 }
@@ -106,14 +98,8 @@ fn stored_expiry(home: &Home, api: &Api) -> Value {
 fn install_and_list_take_every_expiry_shape_of_the_issued_token() {
     for (name, value, at, warn) in expiry_variants() {
         let (home, api) = original_setup();
-        answer(
-            &api,
-            "GET",
-            CURRENT,
-            404,
-            &json!({"error": {"code": "not_found"}}),
-        );
-        answer(&api, "PUT", CURRENT, 200, &issued_answer(value.as_ref()));
+        api.current_token("acme", None);
+        api.answer("PUT", CURRENT, 200, &issued_answer(value.as_ref()));
         let out = home
             .cmd(&["token", "install", "-y", "--no-set-default-channels"])
             .output()
@@ -149,15 +135,6 @@ fn install_and_list_take_every_expiry_shape_of_the_issued_token() {
     }
 }
 
-fn installed(home: &Home, api: &Api) {
-    home.write_entry(
-        &api.domain(),
-        &json!({"domain": api.domain(), "repo_tokens": [
-            {"token": "tok-old", "org_name": "acme", "expires_at": "2026-12-31T00:00:00+00:00"}
-        ], "version": 2}),
-    );
-}
-
 #[test]
 fn reissue_and_sync_take_every_expiry_shape_of_the_current_token() {
     let accounts = fixture("account");
@@ -169,10 +146,9 @@ fn reissue_and_sync_take_every_expiry_shape_of_the_current_token() {
         };
         // reissue: the current token's answer is only looked at, never a reason to fail.
         let (home, api) = original_setup();
-        installed(&home, &api);
-        answer(&api, "GET", CURRENT, 200, &current);
-        answer(
-            &api,
+        home.installed(&api, "tok-old");
+        api.answer("GET", CURRENT, 200, &current);
+        api.answer(
             "PUT",
             CURRENT,
             200,
@@ -187,8 +163,8 @@ fn reissue_and_sync_take_every_expiry_shape_of_the_current_token() {
             &orgs["original_one_org"],
             &accounts["full_with_braced_org_id"]["body"],
         );
-        installed(&home, &api);
-        answer(&api, "GET", CURRENT, 200, &current);
+        home.installed(&api, "tok-old");
+        api.answer("GET", CURRENT, 200, &current);
         api.mount(
             Mock::given(method("PATCH"))
                 .and(path(format!(
@@ -248,15 +224,8 @@ fn install_picks_the_organization_from_every_answer_shape() {
     ));
     for (name, organizations, account, is_business) in cases {
         let (home, api) = answering(organizations, account);
-        answer(
-            &api,
-            "GET",
-            CURRENT,
-            404,
-            &json!({"error": {"code": "not_found"}}),
-        );
-        answer(
-            &api,
+        api.current_token("acme", None);
+        api.answer(
             "PUT",
             CURRENT,
             200,
@@ -295,14 +264,8 @@ fn sync_uses_any_user_id_and_says_what_is_missing() {
             continue;
         }
         let (home, api) = answering(&orgs["braced_id"], &account["body"]);
-        installed(&home, &api);
-        answer(
-            &api,
-            "GET",
-            CURRENT,
-            200,
-            &json!({"expires_at": "2027-06-30"}),
-        );
+        home.installed(&api, "tok-old");
+        api.answer("GET", CURRENT, 200, &json!({"expires_at": "2027-06-30"}));
         let user = account["user_id"].as_str().unwrap_or("none");
         // The organization's id goes into the URL in its canonical spelling.
         api.mount(

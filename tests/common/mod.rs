@@ -234,14 +234,7 @@ impl Home {
     }
 
     pub fn install_given_std(&self, token: &str, org: &str) -> std::process::Command {
-        self.std_cmd(&[
-            "token",
-            "install",
-            token,
-            "-o",
-            org,
-            "--no-set-default-channels",
-        ])
+        self.std_cmd(&install_given_args(token, org))
     }
 
     /// `anaconda token reissue -o ORG -y --no-set-default-channels`: no question, `.condarc`
@@ -288,6 +281,14 @@ impl Home {
     }
 
     /// The decoded keyring entry for `domain`, if any.
+    /// Writes conda's token file for `repo_url`, as conda-token does; returns its path.
+    pub fn write_conda_token(&self, repo_url: &str, token: &str) -> PathBuf {
+        let file = self.conda_token_file(repo_url);
+        std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+        std::fs::write(&file, token).unwrap();
+        file
+    }
+
     pub fn entry(&self, domain: &str) -> Option<Value> {
         let text = std::fs::read_to_string(self.keyring_path()).ok()?;
         if text.trim().is_empty() {
@@ -299,6 +300,16 @@ impl Home {
     }
 
     /// Stores an entry the way the Python tool writes the keyring file.
+    /// `token` installed for acme in the keyring file, with an old expiry (2026-12-31).
+    pub fn installed(&self, api: &Api, token: &str) {
+        self.write_entry(
+            &api.domain(),
+            &json!({"domain": api.domain(), "repo_tokens": [
+                {"token": token, "org_name": "acme", "expires_at": "2026-12-31T00:00:00+00:00"}
+            ], "version": 2}),
+        );
+    }
+
     pub fn write_entry(&self, domain: &str, entry: &Value) {
         let secret = encode_entry(entry);
         let file = json!({"Anaconda Cloud": {domain: secret}});
@@ -326,6 +337,18 @@ fn binstar_dir(home: &Path) -> PathBuf {
     } else {
         home.join(".config").join("binstar")
     }
+}
+
+/// The arguments of `Home::install_given`, for running them another way.
+pub fn install_given_args<'a>(token: &'a str, org: &'a str) -> [&'a str; 6] {
+    [
+        "token",
+        "install",
+        token,
+        "-o",
+        org,
+        "--no-set-default-channels",
+    ]
 }
 
 /// The usual start: a mock API, and a HOME pointed at it (as domain and repository) and
@@ -457,19 +480,12 @@ impl Api {
 
     /// `GET …/current-token`: `Some(expiry)` → 200, `None` → 404.
     pub fn current_token(&self, org: &str, expires: Option<&str>) {
-        let response = match expires {
-            Some(e) => {
-                ResponseTemplate::new(200).set_body_json(json!({"id": "t-1", "expires_at": e}))
-            }
-            None => {
-                ResponseTemplate::new(404).set_body_json(json!({"error": {"code": "not_found"}}))
-            }
+        let (status, body) = match expires {
+            Some(e) => (200, json!({"id": "t-1", "expires_at": e})),
+            None => (404, json!({"error": {"code": "not_found"}})),
         };
-        self.mount(
-            Mock::given(method("GET"))
-                .and(path(format!("/api/organizations/{org}/ce/current-token")))
-                .respond_with(response),
-        );
+        let p = format!("/api/organizations/{org}/ce/current-token");
+        self.answer("GET", &p, status, &body);
     }
 
     /// `PUT …/current-token` issues `token`.
@@ -491,6 +507,13 @@ impl Api {
         self.current_token(org, None);
         self.issue(org, token, expires);
         self.repo_accepts(token);
+    }
+
+    /// The organization has a token (expiring 2026-12-31); the service issues `token` in its
+    /// place: `reissue`, or `install` over an existing token.
+    pub fn will_reissue(&self, org: &str, token: &str, expires: &str) {
+        self.current_token(org, Some("2026-12-31T00:00:00Z"));
+        self.issue(org, token, expires);
     }
 
     /// The repository accepts `token` (HEAD …/t/<token>/repo/main/noarch/repodata.json).
@@ -559,15 +582,28 @@ impl Api {
         );
     }
 
+    /// Answers `verb p` with `status` and the JSON `body`.
+    pub fn answer(&self, verb: &str, p: &str, status: u16, body: &Value) {
+        self.mount(json_answer(verb, p, status, body));
+    }
+
+    /// Answers `verb p` with `status` and an error the service might send.
     pub fn fail(&self, verb: &str, p: &str, status: u16) {
-        self.mount(
-            Mock::given(method(verb))
-                .and(path(p))
-                .respond_with(ResponseTemplate::new(status).set_body_json(
-                    json!({"error": {"code": "oops", "message": "server trouble"}}),
-                )),
+        self.answer(
+            verb,
+            p,
+            status,
+            &json!({"error": {"code": "oops", "message": "server trouble"}}),
         );
     }
+}
+
+/// A mock answering `verb p` with `status` and the JSON `body`, to refine before mounting
+/// (`.up_to_n_times(1)`); `Api::answer` mounts it as it is.
+pub fn json_answer(verb: &str, p: &str, status: u16, body: &Value) -> Mock {
+    Mock::given(method(verb))
+        .and(path(p))
+        .respond_with(ResponseTemplate::new(status).set_body_json(body))
 }
 
 pub fn stdout(output: &std::process::Output) -> String {
