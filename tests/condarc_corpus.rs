@@ -141,6 +141,16 @@ fn keys_of(top: &Top) -> &[TopKey] {
     }
 }
 
+/// The line of the top-level key after `key`, or `end` if it is the last.
+fn next_key_line(top: &Top, key: &TopKey, end: usize) -> usize {
+    keys_of(top)
+        .iter()
+        .map(|o| o.line)
+        .filter(|l| *l > key.line)
+        .min()
+        .unwrap_or(end)
+}
+
 fn key<'t>(top: &'t Top, name: &str) -> Option<&'t TopKey> {
     keys_of(top)
         .iter()
@@ -443,12 +453,7 @@ fn check_lines(
     let mut new_holes = Vec::new();
     for (name, change) in changes {
         if let Some(k) = key(old_top, name) {
-            let next = keys_of(old_top)
-                .iter()
-                .map(|o| o.line)
-                .filter(|l| *l > k.line)
-                .min()
-                .unwrap_or(old_lines.len());
+            let next = next_key_line(old_top, k, old_lines.len());
             old_holes.push(OldHole {
                 key: name.clone(),
                 start: k.line,
@@ -609,12 +614,7 @@ fn check_new_entry(
             }
             // A value that starts on the key line and goes on to later lines has the comment
             // inside it: then none is kept.
-            let next = keys_of(old_top)
-                .iter()
-                .map(|o| o.line)
-                .filter(|l| *l > ok.line)
-                .min()
-                .unwrap_or(old_lines.len());
+            let next = next_key_line(old_top, ok, old_lines.len());
             let last = *hole_lengths(old_lines, ok, next).last().unwrap_or(&1);
             let continues = old_lines[ok.line + 1..ok.line + last]
                 .iter()

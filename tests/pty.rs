@@ -6,8 +6,8 @@ mod common;
 
 use common::*;
 
-#[test]
-fn picker_and_confirmations_on_a_terminal() {
+/// An xterm, signed in, with two business organizations to pick from: acme and beta.
+fn two_orgs_on_a_terminal() -> (Home, Api) {
     let api = Api::start();
     let mut home = Home::new();
     home.with_api(&api).with_env_key().set("TERM", "xterm");
@@ -15,6 +15,12 @@ fn picker_and_confirmations_on_a_terminal() {
         (ACME_ID, "acme", "Acme Inc.", "commercial_subscription"),
         (BETA_ID, "beta", "Beta Corp", "commercial_subscription"),
     ]);
+    (home, api)
+}
+
+#[test]
+fn picker_and_confirmations_on_a_terminal() {
+    let (home, api) = two_orgs_on_a_terminal();
     api.current_token("beta", Some("2026-12-31T00:00:00Z"));
     api.issue("beta", "tok-beta", "2027-01-31T00:00:00Z");
     api.repo_accepts("tok-beta");
@@ -65,13 +71,7 @@ fn picker_and_confirmations_on_a_terminal() {
 /// terminal is put back and the exit code is 130.
 #[test]
 fn ctrl_c_at_a_prompt_restores_the_terminal_and_exits_130() {
-    let api = Api::start();
-    let mut home = Home::new();
-    home.with_api(&api).with_env_key().set("TERM", "xterm");
-    api.organizations(&[
-        (ACME_ID, "acme", "Acme Inc.", "commercial_subscription"),
-        (BETA_ID, "beta", "Beta Corp", "commercial_subscription"),
-    ]);
+    let (home, api) = two_orgs_on_a_terminal();
     for (args, shown) in [
         (&["token", "install"][..], "Beta Corp (beta)"),
         (&["token", "install", "-", "-o", "acme"][..], "Token"),

@@ -10,14 +10,12 @@ use std::time::{Duration, Instant};
 
 use common::*;
 
+/// How long a run may take before the test fails (it waits for ever).
+const LIMIT: Duration = Duration::from_secs(10);
+
 /// Runs `args` with `feed` on stdin, keeping stdin open afterwards; fails if it takes longer
-/// than `limit`.
-fn run_with_open_stdin(
-    home: &Home,
-    args: &[&str],
-    feed: &[u8],
-    limit: Duration,
-) -> std::process::Output {
+/// than `LIMIT`.
+fn run_with_open_stdin(home: &Home, args: &[&str], feed: &[u8]) -> std::process::Output {
     let mut child = home
         .std_cmd(args)
         .stdin(Stdio::piped())
@@ -30,9 +28,9 @@ fn run_with_open_stdin(
     let _ = stdin.flush();
     let started = Instant::now();
     while child.try_wait().unwrap().is_none() {
-        if started.elapsed() > limit {
+        if started.elapsed() > LIMIT {
             let _ = child.kill();
-            panic!("{args:?} still waits after {limit:?}");
+            panic!("{args:?} still waits after {LIMIT:?}");
         }
         std::thread::sleep(Duration::from_millis(20));
     }
@@ -45,12 +43,7 @@ fn an_endless_stream_of_wrong_answers_stops_after_three() {
     let home = Home::new();
     // What `yes x | anaconda token config` sends.
     let feed = "x\n".repeat(10_000);
-    let out = run_with_open_stdin(
-        &home,
-        &["token", "config"],
-        feed.as_bytes(),
-        Duration::from_secs(10),
-    );
+    let out = run_with_open_stdin(&home, &["token", "config"], feed.as_bytes());
     insta::assert_snapshot!(snapshot::render(&home.filters(), &out), @r#"
     success: false
     exit_code: 1
@@ -74,7 +67,7 @@ fn a_silent_pipe_is_an_error_after_the_timeout() {
     let mut home = Home::new();
     home.set("ANACONDA_TOKEN_STDIN_TIMEOUT", "1");
     // An answer with no newline, and the pipe stays open.
-    let out = run_with_open_stdin(&home, &["token", "config"], b"y", Duration::from_secs(10));
+    let out = run_with_open_stdin(&home, &["token", "config"], b"y");
     insta::assert_snapshot!(snapshot::render(&home.filters(), &out), @r#"
     success: false
     exit_code: 1
@@ -94,12 +87,7 @@ fn a_silent_pipe_is_an_error_after_the_timeout() {
 fn a_line_longer_than_4_kib_is_refused() {
     let home = Home::new();
     let feed = format!("{}\n", "y".repeat(5000));
-    let out = run_with_open_stdin(
-        &home,
-        &["token", "config"],
-        feed.as_bytes(),
-        Duration::from_secs(10),
-    );
+    let out = run_with_open_stdin(&home, &["token", "config"], feed.as_bytes());
     insta::assert_snapshot!(snapshot::render(&home.filters(), &out), @r#"
     success: false
     exit_code: 1
@@ -123,7 +111,6 @@ fn a_token_awaited_on_a_silent_pipe_times_out_and_says_how_to_give_it() {
         &home,
         &["token", "install", "-", "-o", "acme", "--yes"],
         b"",
-        Duration::from_secs(10),
     );
     insta::assert_snapshot!(snapshot::render(&home.filters(), &out), @r#"
     success: false
