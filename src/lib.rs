@@ -3,10 +3,11 @@
 //!
 //! Data flows one way: [`cli`] parses arguments, [`settings`] resolves the configuration once,
 //! a command in [`commands`] does the work through [`context::Context`] ([`api`], [`store`],
-//! [`conda`], [`prompt`]), and [`output`] prints. [`binary`] is what both binaries share (the
-//! context they build, the one exit path); [`fs`], [`secret`], [`percent`], [`expiry`] and
-//! [`error`] are the ground under all of them; [`passthrough`] hands other `anaconda`
-//! subcommands to the next `anaconda` on `PATH`.
+//! [`conda`], [`tools`] for the other package managers' credential stores, [`prompt`]), and
+//! [`output`] prints. [`binary`] is what both binaries share (the context they build, the one
+//! exit path); [`fs`], [`secret`], [`percent`], [`expiry`] and [`error`] are the ground under
+//! all of them; [`passthrough`] hands other `anaconda` subcommands to the next `anaconda` on
+//! `PATH`.
 
 pub mod api;
 pub mod binary;
@@ -24,3 +25,4 @@ pub mod prompt;
 pub mod secret;
 pub mod settings;
 pub mod store;
+pub mod tools;

@@ -15,6 +15,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::error::{Error, Result};
+use crate::tools::Tool;
 pub use env::Env;
 pub use network::{Connection, Network, NetworkSettings, ProxyRule};
 pub use paths::Paths;
@@ -47,6 +48,9 @@ pub struct Settings {
     pub env: Env,
     /// How long a silent stdin is waited for (`ANACONDA_TOKEN_STDIN_TIMEOUT`, default 30 s).
     pub stdin_timeout: Duration,
+    /// The package managers `install`, `reissue` and `set` configure when no `--tool` is given
+    /// (`ANACONDA_TOKEN_TOOLS`, default conda alone).
+    pub tools: Vec<Tool>,
     /// Things to tell the user about the configuration (a deprecated table).
     pub warnings: Vec<String>,
 }
@@ -80,6 +84,7 @@ impl Settings {
             env: env.clone(),
             stdin_timeout: seconds(env, "ANACONDA_TOKEN_STDIN_TIMEOUT")?
                 .unwrap_or(Duration::from_secs(30)),
+            tools: tools(env)?,
             warnings: sources.warnings,
         })
     }
@@ -98,6 +103,16 @@ impl Settings {
             self.site.at(),
             self.paths.config_path.display()
         )
+    }
+}
+
+/// `ANACONDA_TOKEN_TOOLS` ("pixi, conda"), else conda alone: today's behaviour.
+fn tools(env: &Env) -> Result<Vec<Tool>> {
+    match env.get("ANACONDA_TOKEN_TOOLS") {
+        None => Ok(vec![Tool::Conda]),
+        Some(text) => {
+            Tool::parse_list(text).map_err(|e| Error::msg(format!("ANACONDA_TOKEN_TOOLS: {e}")))
+        }
     }
 }
 
@@ -349,6 +364,48 @@ mod tests {
         assert_eq!(
             s.network.connection.ssl_verify,
             Some(SslVerify::CaBundle("/h/ca.pem".into()))
+        );
+    }
+
+    #[test]
+    fn tool_stores_are_found_as_each_tool_finds_them() {
+        let home = Path::new("/h");
+        let s = resolve(&[("HOME", "/h"), ("MAMBA_ROOT_PREFIX", "/m")]).unwrap();
+        assert_eq!(
+            s.paths.rattler_auth_file,
+            home.join(".rattler").join("credentials.json")
+        );
+        assert!(!s.paths.rattler_auth_file_set);
+        // No variable moves mamba's file (MAMBA_ROOT_PREFIX is where environments go).
+        assert_eq!(
+            s.paths.mamba_auth_file,
+            home.join(".mamba").join("auth").join("authentication.json")
+        );
+        // RATTLER_AUTH_FILE is taken as it is: rattler expands nothing in it.
+        let s = resolve(&[("HOME", "/h"), ("RATTLER_AUTH_FILE", "~/$X/auth.json")]).unwrap();
+        assert_eq!(s.paths.rattler_auth_file, PathBuf::from("~/$X/auth.json"));
+        assert!(s.paths.rattler_auth_file_set);
+        let s = resolve(&[("HOME", "/h"), ("RATTLER_AUTH_FILE", "")]).unwrap();
+        assert!(!s.paths.rattler_auth_file_set);
+    }
+
+    #[test]
+    fn tools_default_to_conda_and_come_from_anaconda_token_tools() {
+        let tools = |value: &str| resolve(&[("HOME", "/h"), ("ANACONDA_TOKEN_TOOLS", value)]);
+        assert_eq!(resolve(&[("HOME", "/h")]).unwrap().tools, [Tool::Conda]);
+        assert_eq!(tools("").unwrap().tools, [Tool::Conda]);
+        assert_eq!(
+            tools("pixi, conda").unwrap().tools,
+            [Tool::Pixi, Tool::Conda]
+        );
+        assert_eq!(
+            tools("mamba,pixi,mamba").unwrap().tools,
+            [Tool::Mamba, Tool::Pixi]
+        );
+        let err = tools("pixi, pip").unwrap_err().to_string();
+        assert_eq!(
+            err,
+            "ANACONDA_TOKEN_TOOLS: unknown tool \"pip\" (choose from conda, pixi, mamba)"
         );
     }
 

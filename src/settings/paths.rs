@@ -21,6 +21,15 @@ pub struct Paths {
     pub conda_prefix: Option<PathBuf>,
     /// conda's root prefix: `CONDA_ROOT`, else derived from `CONDA_EXE`.
     pub conda_root: Option<PathBuf>,
+    /// rattler's (pixi's) credentials file: `$RATTLER_AUTH_FILE` as given, else
+    /// `~/.rattler/credentials.json` (rattler_networking `storage.rs`, `backends/file.rs`).
+    pub rattler_auth_file: PathBuf,
+    /// Whether `RATTLER_AUTH_FILE` named it: rattler then reads and writes that file before
+    /// the OS keyring (`src/tools/pixi.rs`).
+    pub rattler_auth_file_set: bool,
+    /// mamba's credentials file, `~/.mamba/auth/authentication.json`: a fixed place under the
+    /// home folder, which no variable moves (mamba's `context.cpp`, `login.cpp`).
+    pub mamba_auth_file: PathBuf,
 }
 
 impl Paths {
@@ -34,6 +43,9 @@ impl Paths {
             lock_dir: lock_dir(env, &home),
             conda_prefix: env.get("CONDA_PREFIX").map(PathBuf::from),
             conda_root: conda_root(env),
+            rattler_auth_file: rattler_auth_file(env, &home),
+            rattler_auth_file_set: env.get("RATTLER_AUTH_FILE").is_some(),
+            mamba_auth_file: home.join(".mamba").join("auth").join("authentication.json"),
             home,
         }
     }
@@ -51,6 +63,15 @@ fn config_path(env: &Env, home: &Path) -> PathBuf {
     env.get("ANACONDA_CONFIG_TOML")
         .map(|p| expand_path(env, p))
         .unwrap_or_else(|| home.join(".anaconda").join("config.toml"))
+}
+
+/// `$RATTLER_AUTH_FILE`, taken as it is (rattler expands neither `~` nor variables in it:
+/// `std::path::Path::new(&auth_file)`, `storage.rs` line 95), else `~/.rattler/credentials.json`
+/// (`home_dir.join(".rattler").join("credentials.json")`, `backends/file.rs` line 80).
+fn rattler_auth_file(env: &Env, home: &Path) -> PathBuf {
+    env.get("RATTLER_AUTH_FILE")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| home.join(".rattler").join("credentials.json"))
 }
 
 /// conda's token folders: the one we write (and read), and the pre-23.11 one we only read.

@@ -1,0 +1,121 @@
+//! The package managers we give the repository token to: conda (`crate::conda`, today's
+//! behaviour), and the ones that keep credentials of their own, read here from their sources:
+//! pixi and rattler-build (rattler's store) and mamba / micromamba.
+//!
+//! Each of those stores holds a `CondaToken` per repository host, in its own format; a
+//! [`ToolStore`] sets, lists and removes ours and keeps every other entry as it was. Files are
+//! changed through `crate::fs::Locks::update` (one locked, atomic write; 0600, in a 0700
+//! folder when we create it), and a file we cannot parse is an error that changes nothing.
+
+use crate::error::Result;
+use crate::secret::Secret;
+
+/// A package manager we configure: conda (today's behaviour), pixi/rattler, mamba.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, clap::ValueEnum)]
+pub enum Tool {
+    Conda,
+    Pixi,
+    Mamba,
+}
+
+impl Tool {
+    pub const ALL: [Tool; 3] = [Tool::Conda, Tool::Pixi, Tool::Mamba];
+
+    /// "conda", "pixi", "mamba".
+    pub fn name(self) -> &'static str {
+        match self {
+            Tool::Conda => "conda",
+            Tool::Pixi => "pixi",
+            Tool::Mamba => "mamba",
+        }
+    }
+
+    /// Parses ANACONDA_TOKEN_TOOLS ("pixi, conda"): names, comma-separated, spaces allowed,
+    /// duplicates folded, order kept; an unknown name is Err naming it and the choices.
+    /// (Names are matched as `--tool` matches them: exactly. Empty items, as in a trailing
+    /// comma, are skipped; a list of none is an error, since it would configure nothing.)
+    pub fn parse_list(text: &str) -> std::result::Result<Vec<Tool>, String> {
+        let choices = || {
+            Tool::ALL
+                .iter()
+                .map(|t| t.name())
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let mut tools = Vec::new();
+        for name in text.split(',').map(str::trim).filter(|n| !n.is_empty()) {
+            let tool = Tool::ALL
+                .into_iter()
+                .find(|t| t.name() == name)
+                .ok_or_else(|| format!("unknown tool {name:?} (choose from {})", choices()))?;
+            if !tools.contains(&tool) {
+                tools.push(tool);
+            }
+        }
+        if tools.is_empty() {
+            return Err(format!("names no tool (choose from {})", choices()));
+        }
+        Ok(tools)
+    }
+}
+
+/// One credential a tool store holds for a host (its `Debug` shows no token).
+#[derive(Debug, Clone)]
+pub struct ToolCredential {
+    /// The key it is stored under: `repo.anaconda.cloud` (rattler; or a wildcard such as
+    /// `*.anaconda.cloud`), `repo.anaconda.cloud/repo` (mamba).
+    pub host: String,
+    pub token: Secret,
+}
+
+/// Another tool's credential store (pixi's, mamba's): a CondaToken per repository host.
+pub trait ToolStore {
+    fn tool(&self) -> Tool;
+    /// Where it is, for `list` and messages: the file's path, or "the system keyring (service rattler)".
+    fn describe(&self) -> String;
+    /// Sets the CondaToken of the repository's host (`repo_url` as in Settings, e.g.
+    /// "https://repo.anaconda.cloud/repo/") to `token`, keeping every other entry as it was.
+    fn set(&self, repo_url: &str, token: &Secret) -> Result<()>;
+    /// The CondaToken credentials it holds for the repository's host (none, or one).
+    fn list(&self, repo_url: &str) -> Result<Vec<ToolCredential>>;
+    /// Removes every CondaToken entry whose token equals `token` (found by value, any host);
+    /// whether one was removed.
+    fn remove_token(&self, token: &Secret) -> Result<bool>;
+    /// Whether `set` would go through, found out without writing (called before a token is
+    /// issued, since issuing revokes the old one): the file parses, its folder can be written.
+    fn check_writable(&self) -> Result<()>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tool_lists_parse_with_spaces_duplicates_and_order() {
+        assert_eq!(
+            Tool::parse_list("pixi, conda"),
+            Ok(vec![Tool::Pixi, Tool::Conda])
+        );
+        assert_eq!(
+            Tool::parse_list(" mamba ,pixi,mamba, "),
+            Ok(vec![Tool::Mamba, Tool::Pixi])
+        );
+        assert_eq!(Tool::parse_list("conda"), Ok(vec![Tool::Conda]));
+        let err = Tool::parse_list("pixi, pip").unwrap_err();
+        assert_eq!(err, "unknown tool \"pip\" (choose from conda, pixi, mamba)");
+        assert!(
+            Tool::parse_list(" , ")
+                .unwrap_err()
+                .contains("names no tool")
+        );
+        assert!(Tool::parse_list("Pixi").is_err());
+    }
+
+    #[test]
+    fn names_match_the_value_enum() {
+        use clap::ValueEnum;
+        for tool in Tool::ALL {
+            assert_eq!(Tool::from_str(tool.name(), false), Ok(tool));
+        }
+    }
+}
