@@ -1,14 +1,19 @@
 //! The package managers we give the repository token to: conda (`crate::conda`, today's
 //! behaviour), and the ones that keep credentials of their own, read here from their sources:
-//! pixi and rattler-build (rattler's store) and mamba / micromamba.
+//! pixi and rattler-build (rattler's store) and mamba / micromamba ([`mamba`]).
 //!
 //! Each of those stores holds a `CondaToken` per repository host, in its own format; a
 //! [`ToolStore`] sets, lists and removes ours and keeps every other entry as it was. Files are
 //! changed through `crate::fs::Locks::update` (one locked, atomic write; 0600, in a 0700
 //! folder when we create it), and a file we cannot parse is an error that changes nothing.
 
+mod json_file;
+pub mod mamba;
+
 use crate::error::Result;
+use crate::fs::Locks;
 use crate::secret::Secret;
+use crate::settings::Settings;
 
 /// A package manager we configure: conda (today's behaviour), pixi/rattler, mamba.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, clap::ValueEnum)]
@@ -86,6 +91,79 @@ pub trait ToolStore {
     fn check_writable(&self) -> Result<()>;
 }
 
+/// The store of `tool` (None for Tool::Conda, whose files are src/conda/).
+pub fn store(tool: Tool, settings: &Settings, locks: &Locks) -> Option<Box<dyn ToolStore>> {
+    match tool {
+        Tool::Conda => None,
+        // rattler's store comes next.
+        Tool::Pixi => None,
+        Tool::Mamba => Some(Box::new(mamba::MambaFile::new(
+            &settings.paths.mamba_auth_file,
+            locks.clone(),
+        ))),
+    }
+}
+
+/// The host of `repo_url` as a URL parser gives it (lower case, IDNA), with the port when it
+/// is not the scheme's default; an error when `repo_url` has none.
+fn host_and_port(repo_url: &str) -> Result<(reqwest::Url, String, Option<u16>)> {
+    let url = reqwest::Url::parse(repo_url).map_err(|e| {
+        crate::error::Error::msg(format!(
+            "The repository URL {repo_url:?} is not a URL: {e}."
+        ))
+    })?;
+    let host = url
+        .host_str()
+        .filter(|h| !h.is_empty())
+        .ok_or_else(|| {
+            crate::error::Error::msg(format!("The repository URL {repo_url:?} names no host."))
+        })?
+        .to_string();
+    let port = url.port();
+    Ok((url, host, port))
+}
+
+/// What the stores' tests share: a temporary folder with our lock folder in it.
+#[cfg(test)]
+mod testing {
+    use std::path::{Path, PathBuf};
+
+    use crate::fs::Locks;
+
+    pub struct Dir {
+        pub dir: tempfile::TempDir,
+        pub locks: Locks,
+    }
+
+    impl Dir {
+        pub fn new() -> Dir {
+            let dir = tempfile::tempdir().unwrap();
+            let locks = Locks::new(dir.path().join("locks"));
+            Dir { dir, locks }
+        }
+
+        pub fn join(&self, path: &str) -> PathBuf {
+            self.dir.path().join(path)
+        }
+    }
+
+    /// `path` written with `content`, its folders created.
+    pub fn write(path: &Path, content: &str) {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, content).unwrap();
+    }
+
+    pub fn read(path: &Path) -> String {
+        std::fs::read_to_string(path).unwrap()
+    }
+
+    #[cfg(unix)]
+    pub fn mode_of(path: &Path) -> u32 {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::metadata(path).unwrap().permissions().mode() & 0o777
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -117,5 +195,27 @@ mod tests {
         for tool in Tool::ALL {
             assert_eq!(Tool::from_str(tool.name(), false), Ok(tool));
         }
+    }
+
+    #[test]
+    fn mamba_has_a_tool_store() {
+        let dir = tempfile::tempdir().unwrap();
+        let home = dir.path().to_str().unwrap();
+        let settings = Settings::resolve(
+            &crate::settings::Env::from_pairs([("HOME", home)]),
+            &crate::settings::Overrides::default(),
+        )
+        .unwrap();
+        let locks = Locks::new(dir.path().join("locks"));
+        assert!(store(Tool::Conda, &settings, &locks).is_none());
+        let mamba = store(Tool::Mamba, &settings, &locks).unwrap();
+        assert_eq!(mamba.tool(), Tool::Mamba);
+        assert_eq!(
+            mamba.describe(),
+            dir.path()
+                .join(".mamba/auth/authentication.json")
+                .display()
+                .to_string()
+        );
     }
 }
