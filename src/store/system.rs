@@ -115,8 +115,9 @@ impl SystemStore {
         long_name()
     }
 
-    /// Runs one keyring operation on a worker thread, with the timeout.
-    fn call<T: Send + 'static>(
+    /// Runs one keyring operation on a worker thread, with the timeout. Also for entries that
+    /// another program names its own way (rattler's, `crate::tools::rattler_keyring`).
+    pub(crate) fn call<T: Send + 'static>(
         &self,
         action: &str,
         service: &str,

@@ -2,8 +2,8 @@
 //! changed under its lock, written back in one atomic write, as each tool writes it.
 //!
 //! Entries we do not change keep their JSON value (parsed with `preserve_order`, so that even
-//! their keys stay in order). The top level is written sorted by key, as the tool writes it
-//! (mamba serializes an `nlohmann::json` object, a `std::map`): a file
+//! their keys stay in order). The top level is written sorted by key, as both tools write it
+//! (rattler serializes a `BTreeMap`, mamba an `nlohmann::json` object, a `std::map`): a file
 //! either of them wrote comes back byte for byte but for our entry.
 
 use std::path::{Path, PathBuf};
@@ -17,6 +17,8 @@ use crate::fs::{self, Locks, Mode};
 /// How the tool itself writes the file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Style {
+    /// `serde_json::to_writer`: no spaces (rattler).
+    Compact,
     /// `nlohmann::json::dump(4)`: four-space indents, `": "` (micromamba's `auth login`).
     Indented,
 }
@@ -105,6 +107,7 @@ fn parse(path: &Path, what: &'static str, bytes: Option<&[u8]>) -> Result<Map<St
 fn render(entries: &Map<String, Value>, style: Style) -> Vec<u8> {
     // Writing a `Value` into a Vec cannot fail.
     match style {
+        Style::Compact => serde_json::to_vec(entries).unwrap_or_default(),
         Style::Indented => {
             let mut out = Vec::new();
             let formatter = serde_json::ser::PrettyFormatter::with_indent(b"    ");
@@ -133,18 +136,23 @@ mod tests {
         let entries: Map<String, Value> =
             serde_json::from_str(r#"{"a": {"type": "CondaToken", "token": "t"}, "b": []}"#)
                 .unwrap();
+        assert_eq!(
+            String::from_utf8(render(&entries, Style::Compact)).unwrap(),
+            r#"{"a":{"type":"CondaToken","token":"t"},"b":[]}"#
+        );
         // nlohmann's dump(4): an empty array or object stays on its line, as here.
         assert_eq!(
             String::from_utf8(render(&entries, Style::Indented)).unwrap(),
             "{\n    \"a\": {\n        \"type\": \"CondaToken\",\n        \"token\": \"t\"\n    },\n    \"b\": []\n}"
         );
         assert_eq!(render(&Map::new(), Style::Indented), b"{}");
+        assert_eq!(render(&Map::new(), Style::Compact), b"{}");
     }
 
     #[test]
     fn an_unchanged_store_is_not_written_or_created() {
         let dir = tempfile::tempdir().unwrap();
-        let file = file_in(&dir, Style::Indented);
+        let file = file_in(&dir, Style::Compact);
         assert!(!file.change(|_| Ok(false)).unwrap());
         assert!(!file.path().exists());
         assert!(!file.path().parent().unwrap().exists());
@@ -155,7 +163,7 @@ mod tests {
     #[test]
     fn bad_files_are_errors_that_change_nothing_and_never_quote_the_content() {
         let dir = tempfile::tempdir().unwrap();
-        let file = file_in(&dir, Style::Indented);
+        let file = file_in(&dir, Style::Compact);
         std::fs::create_dir_all(file.path().parent().unwrap()).unwrap();
         for content in ["{\"h\": s3cret", "[1]", "\"s3cret\""] {
             std::fs::write(file.path(), content).unwrap();

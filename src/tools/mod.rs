@@ -1,6 +1,6 @@
 //! The package managers we give the repository token to: conda (`crate::conda`, today's
 //! behaviour), and the ones that keep credentials of their own, read here from their sources:
-//! pixi and rattler-build (rattler's store) and mamba / micromamba ([`mamba`]).
+//! pixi and rattler-build (rattler's store, [`pixi`]) and mamba / micromamba ([`mamba`]).
 //!
 //! Each of those stores holds a `CondaToken` per repository host, in its own format; a
 //! [`ToolStore`] sets, lists and removes ours and keeps every other entry as it was. Files are
@@ -9,6 +9,8 @@
 
 mod json_file;
 pub mod mamba;
+pub mod pixi;
+mod rattler_keyring;
 
 use crate::error::Result;
 use crate::fs::Locks;
@@ -95,8 +97,7 @@ pub trait ToolStore {
 pub fn store(tool: Tool, settings: &Settings, locks: &Locks) -> Option<Box<dyn ToolStore>> {
     match tool {
         Tool::Conda => None,
-        // rattler's store comes next.
-        Tool::Pixi => None,
+        Tool::Pixi => Some(pixi::store(settings, locks)),
         Tool::Mamba => Some(Box::new(mamba::MambaFile::new(
             &settings.paths.mamba_auth_file,
             locks.clone(),
@@ -198,7 +199,7 @@ mod tests {
     }
 
     #[test]
-    fn mamba_has_a_tool_store() {
+    fn only_conda_has_no_tool_store() {
         let dir = tempfile::tempdir().unwrap();
         let home = dir.path().to_str().unwrap();
         let settings = Settings::resolve(
@@ -208,6 +209,15 @@ mod tests {
         .unwrap();
         let locks = Locks::new(dir.path().join("locks"));
         assert!(store(Tool::Conda, &settings, &locks).is_none());
+        let pixi = store(Tool::Pixi, &settings, &locks).unwrap();
+        assert_eq!(pixi.tool(), Tool::Pixi);
+        assert_eq!(
+            pixi.describe(),
+            dir.path()
+                .join(".rattler/credentials.json")
+                .display()
+                .to_string()
+        );
         let mamba = store(Tool::Mamba, &settings, &locks).unwrap();
         assert_eq!(mamba.tool(), Tool::Mamba);
         assert_eq!(
