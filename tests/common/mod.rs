@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod python;
+pub mod rattler;
 pub mod raw_http;
 pub mod snapshot;
 
