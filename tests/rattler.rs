@@ -8,8 +8,9 @@
 //! - The credential is looked up by the URL's host alone, `Url::host_str()`: `127.0.0.1`, never
 //!   `127.0.0.1:PORT` (then `*.domain` wildcards, which an IP address has none of).
 //! - The default storage reads, in order: the file `$RATTLER_AUTH_FILE` (when set), the OS
-//!   keyring (service `rattler`), `~/.rattler/credentials.json`, `~/.netrc`. The first that knows
-//!   the host wins; `RATTLER_AUTH_FILE` does not hide the default file.
+//!   keyring (service `rattler`, user the host, secret `{"CondaToken": "…"}`),
+//!   `~/.rattler/credentials.json`, `~/.netrc`. The first that knows the host wins;
+//!   `RATTLER_AUTH_FILE` does not hide the default file.
 //!
 //! Needs a Python with py-rattler, named by `ANACONDA_TOKEN_TEST_PYTHON` (`.ci/run` installs it
 //! in its venv). Without one the tests say so on stderr and pass vacuously; CI sets
@@ -174,6 +175,51 @@ fn rattler_auth_file_comes_first_but_does_not_hide_the_default_file() {
         asked.last().unwrap().starts_with("/t/revoked/"),
         "{asked:?}"
     );
+}
+
+/// rattler's OS keyring entry (its `KeyringAuthenticationStorage`, the second place it looks):
+/// on Linux a Secret Service item with `service` = `rattler` and `username` = the host, whose
+/// secret is the authentication as JSON, `{"CondaToken": "…"}`. Written here with our own
+/// `SystemStore`, as `preferred_token_storage = "system"` would.
+///
+/// The channel is reached as `localhost`, not `127.0.0.1`: CI's gnome-keyring is shared by every
+/// test process, and this host name is this test's alone.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_conda_token_in_the_secret_service_opens_the_channel() {
+    use anaconda_token::store::system::SystemStore;
+
+    /// Deletes the item when dropped, also when the test fails.
+    struct Item<'a>(&'a SystemStore);
+    impl Drop for Item<'_> {
+        fn drop(&mut self) {
+            let _ = self.0.delete("rattler", "localhost");
+        }
+    }
+
+    let Some(python) = rattler_python() else {
+        return;
+    };
+    let mut home = Home::new();
+    if !home.with_system_keyring() {
+        return;
+    }
+    let api = Api::start();
+    serve_channel(&api, TOKEN);
+    let url = channel_url(&api).replace("127.0.0.1", "localhost");
+    let store = SystemStore::open().expect("the Secret Service opens");
+    let item = Item(&store);
+    let _ = store.delete("rattler", "localhost");
+
+    fetch(&python, &home, &url).refused();
+    assert_asked_without_token(&channel_requests(&api));
+
+    let before = channel_requests(&api).len();
+    let secret = json!({"CondaToken": TOKEN}).to_string();
+    store.set("rattler", "localhost", &secret).unwrap();
+    assert_eq!(fetch(&python, &home, &url).parsed(), the_channel());
+    assert_asked_with_token(&channel_requests(&api)[before..], TOKEN);
+    drop(item);
 }
 
 /// The "Done means": one `install` with `--tool conda --tool pixi` leaves both conda and

@@ -113,19 +113,20 @@ impl Fetched {
 }
 
 /// Runs rattler_fetch.py on `url` with the environment the binary gets in `home` (so the
-/// `RATTLER_AUTH_FILE` the test set, and `home` as `~`). The OS keyring, which rattler reads
-/// before `~/.rattler/credentials.json`, is kept out of it: the D-Bus session bus is a socket that
-/// does not exist, so rattler's Secret Service lookup fails at once and it goes on to the files
-/// (and a developer's real keyring cannot answer for 127.0.0.1).
+/// `RATTLER_AUTH_FILE` the test set, and `home` as `~`). Unless the test passed its D-Bus session
+/// on (`Home::with_system_keyring`), the OS keyring, which rattler reads before
+/// `~/.rattler/credentials.json`, is kept out of it: the session bus is a socket that does not
+/// exist, so rattler's Secret Service lookup fails at once and it goes on to the files (and a
+/// developer's real keyring cannot answer).
 pub fn fetch(python: &Path, home: &Home, url: &str) -> Fetched {
     let mut cmd = std::process::Command::new(python);
     cmd.env_clear()
         .current_dir(home.path())
-        .envs(home.env().iter().map(|(k, v)| (k, v)))
         .env(
             "DBUS_SESSION_BUS_ADDRESS",
             format!("unix:path={}", home.path().join("no-session-bus").display()),
         )
+        .envs(home.env().iter().map(|(k, v)| (k, v)))
         .arg(script())
         .arg(url)
         .args(SUBDIRS);
