@@ -182,18 +182,19 @@ fn rattler_auth_file_comes_first_but_does_not_hide_the_default_file() {
 /// secret is the authentication as JSON, `{"CondaToken": "…"}`. Written here with our own
 /// `SystemStore`, as `preferred_token_storage = "system"` would.
 ///
-/// The channel is reached as `localhost`, not `127.0.0.1`: CI's gnome-keyring is shared by every
-/// test process, and this host name is this test's alone.
+/// The server listens on a loopback address of its own (Linux routes all of 127.0.0.0/8 to the
+/// loopback interface), so the item's host is this run's alone: neither another test in CI's
+/// shared gnome-keyring nor a developer's real `rattler` entries can meet it.
 #[cfg(target_os = "linux")]
 #[test]
 fn a_conda_token_in_the_secret_service_opens_the_channel() {
     use anaconda_token::store::system::SystemStore;
 
     /// Deletes the item when dropped, also when the test fails.
-    struct Item<'a>(&'a SystemStore);
+    struct Item<'a>(&'a SystemStore, String);
     impl Drop for Item<'_> {
         fn drop(&mut self) {
-            let _ = self.0.delete("rattler", "localhost");
+            let _ = self.0.delete("rattler", &self.1);
         }
     }
 
@@ -204,19 +205,28 @@ fn a_conda_token_in_the_secret_service_opens_the_channel() {
     if !home.with_system_keyring() {
         return;
     }
-    let api = Api::start();
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos());
+    let host = format!(
+        "127.{}.{}.{}",
+        std::process::id() % 250 + 1,
+        nanos % 250 + 1,
+        nanos / 250 % 250 + 1
+    );
+    let api = Api::start_on(std::net::TcpListener::bind((host.as_str(), 0)).unwrap());
     serve_channel(&api, TOKEN);
-    let url = channel_url(&api).replace("127.0.0.1", "localhost");
+    let url = channel_url(&api);
+    assert!(url.starts_with(&format!("http://{host}:")), "{url}");
     let store = SystemStore::open().expect("the Secret Service opens");
-    let item = Item(&store);
-    let _ = store.delete("rattler", "localhost");
 
     fetch(&python, &home, &url).refused();
     assert_asked_without_token(&channel_requests(&api));
 
     let before = channel_requests(&api).len();
     let secret = json!({"CondaToken": TOKEN}).to_string();
-    store.set("rattler", "localhost", &secret).unwrap();
+    let item = Item(&store, host.clone());
+    store.set("rattler", &host, &secret).unwrap();
     assert_eq!(fetch(&python, &home, &url).parsed(), the_channel());
     assert_asked_with_token(&channel_requests(&api)[before..], TOKEN);
     drop(item);

@@ -406,6 +406,17 @@ impl Api {
         Api { server, rt }
     }
 
+    /// The same on `listener` (an address of the test's choosing, say another loopback address).
+    pub fn start_on(listener: std::net::TcpListener) -> Self {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .unwrap();
+        let server = rt.block_on(MockServer::builder().listener(listener).start());
+        Api { server, rt }
+    }
+
     pub fn uri(&self) -> String {
         self.server.uri()
     }
