@@ -7,6 +7,8 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
+use crate::tools::Tool;
+
 #[derive(Debug, Parser)]
 #[command(
     name = "anaconda",
@@ -106,6 +108,8 @@ pub enum TokenCommand {
     Set(SetArgs),
     /// Remove binstar token and data from Keyring.
     Remove(RemoveArgs),
+    /// Give an installed token to other package managers (pixi, mamba, conda), issuing nothing.
+    Setup(SetupArgs),
 }
 
 #[derive(Debug, Args)]
@@ -156,14 +160,26 @@ impl OrgArgs {
     }
 }
 
+/// `--tool NAME` (repeatable): the package managers to configure.
+#[derive(Debug, Args, Clone)]
+pub struct ToolArgs {
+    /// Configure this package manager to use the token: conda (its token file and .condarc),
+    /// pixi (rattler's credentials), mamba (mamba's authentication file). Repeatable. Default:
+    /// ANACONDA_TOKEN_TOOLS (comma-separated), else conda.
+    #[arg(long = "tool", value_enum, value_name = "TOOL")]
+    pub tools: Vec<Tool>,
+}
+
 /// What `install` and `reissue` take besides a token: the organization, whether to set
-/// default_channels, and `--yes`.
+/// default_channels, the tools to configure, and `--yes`.
 #[derive(Debug, Args)]
 pub struct IssueArgs {
     #[command(flatten)]
     pub org: OrgArgs,
     #[command(flatten)]
     pub channels: DefaultChannelsFlag,
+    #[command(flatten)]
+    pub tools: ToolArgs,
     /// Accept all prompts.
     #[arg(short, long)]
     pub yes: bool,
@@ -222,7 +238,21 @@ pub struct SetArgs {
     #[command(flatten)]
     pub channels: DefaultChannelsFlag,
     #[command(flatten)]
+    pub tools: ToolArgs,
+    #[command(flatten)]
     pub location: CondarcLocation,
+}
+
+#[derive(Debug, Args)]
+pub struct SetupArgs {
+    /// The package managers to give the installed token to: conda, pixi, mamba.
+    #[arg(value_enum, value_name = "TOOL", required = true)]
+    pub tools: Vec<Tool>,
+    #[command(flatten)]
+    pub org: OrgArgs,
+    /// Accept all prompts.
+    #[arg(short, long)]
+    pub yes: bool,
 }
 
 #[derive(Debug, Args)]

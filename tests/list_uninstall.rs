@@ -435,6 +435,7 @@ fn bare_commands_print_help_with_usage_exit_code() {
       uninstall  Uninstall a repository token for a specific organization
       set        Install a new repository token
       remove     Remove binstar token and data from Keyring
+      setup      Give an installed token to other package managers (pixi, mamba, conda), issuing nothing
       help       Print this message or the help of the given subcommand(s)
 
     Options:

@@ -235,11 +235,7 @@ fn a_conda_token_in_the_secret_service_opens_the_channel() {
 /// The issue's "Done means": one `install` with `--tool conda --tool pixi` leaves both conda and
 /// rattler (pixi) able to use the organization's channel, and `uninstall` undoes both, keeping
 /// the other hosts' credentials in rattler's file.
-///
-/// IGNORED until `--tool` lands (issue 10): without it, `install` refuses the flag. Un-ignore it
-/// with the command.
 #[test]
-#[ignore = "needs `anaconda token install --tool pixi` (issue 10)"]
 fn install_with_tool_pixi_lets_rattler_fetch_the_channel() {
     let Some(python) = rattler_python() else {
         return;

@@ -10,6 +10,7 @@ use chrono::{DateTime, Utc};
 
 use crate::api::repo::{Validation, check_token_shape, rejection};
 use crate::cli::{InstallArgs, IssueArgs};
+use crate::commands::tools::{self, Targets};
 use crate::commands::{config, organization};
 use crate::conda::condarc::Condarc;
 use crate::conda::{cache, token_files};
@@ -43,34 +44,39 @@ pub fn run(ctx: &mut Context, args: &InstallArgs) -> Result<()> {
         check_given_token(token)?;
     }
     let args = &args.issue;
+    let targets = Targets::chosen(ctx, &args.tools.tools);
     let org = organization::choose(ctx, args.org.name())?;
-    preflight(ctx, args.channels.enabled())?;
+    preflight(ctx, &targets, args.channels.enabled())?;
     let installed = match given {
-        Some(token) => install_given(ctx, &org, &token)?,
+        Some(token) => install_given(ctx, &org, &token, &targets)?,
         None => {
             let ask = Revoke {
                 yes: args.yes,
                 always: false,
             };
             let issued = issue(ctx, &org, ask)?;
-            install_issued(ctx, &org, issued)?
+            install_issued(ctx, &org, issued, &targets)?
         }
     };
-    finish(ctx, args, installed)
+    finish(ctx, args, &targets, installed)
 }
 
 /// Everything that can fail after a token is issued, checked before: issuing revokes the
 /// previous token at once, so nothing after it may fail on something knowable now (an
 /// unreadable or unwritable keyring, a held lock, a full disk, an unwritable token folder, a
-/// bad CA bundle, an invalid or unwritable `.condarc`). Changes nothing.
-pub fn preflight(ctx: &Context, configure_condarc: bool) -> Result<()> {
+/// bad CA bundle, an invalid or unwritable `.condarc` or tool store). Changes nothing.
+pub fn preflight(ctx: &Context, targets: &Targets, configure_condarc: bool) -> Result<()> {
     ctx.store.check_writable()?;
+    tools::check_writable(ctx, targets)?;
+    ctx.repo_client()?;
+    if !targets.conda() {
+        return Ok(());
+    }
     token_files::check_writable(
         &ctx.locks,
         &ctx.settings.paths.binstar_dir,
         &ctx.settings.site.repo_url,
     )?;
-    ctx.repo_client()?;
     if configure_condarc {
         let path = &ctx.settings.paths.user_condarc;
         Condarc::load(path)?;
@@ -79,10 +85,25 @@ pub fn preflight(ctx: &Context, configure_condarc: bool) -> Result<()> {
     Ok(())
 }
 
-/// Steps 5 and 6: configure conda (unless `--no-set-default-channels`), clean its index cache,
-/// say so. A token stored without validation ends in an error (exit 1) after conda was
-/// configured, so that scripts notice.
-pub fn finish(ctx: &mut Context, args: &IssueArgs, installed: Installed) -> Result<()> {
+/// Steps 5 and 6: configure conda (unless `--no-set-default-channels`, or conda is not one of
+/// the tools), clean its index cache, say so. A token stored without validation ends in an
+/// error (exit 1) after conda was configured, so that scripts notice.
+pub fn finish(
+    ctx: &mut Context,
+    args: &IssueArgs,
+    targets: &Targets,
+    installed: Installed,
+) -> Result<()> {
+    if !targets.conda() {
+        return match installed {
+            Installed::Validated => {
+                ctx.printer
+                    .good("Success! Your token has been installed and validated.");
+                Ok(())
+            }
+            Installed::NotValidated(why) => Err(not_validated(&why)),
+        };
+    }
     let configured = args.channels.enabled() && {
         let path = ctx.settings.paths.user_condarc.clone();
         let ask = config::Ask {
@@ -98,16 +119,25 @@ pub fn finish(ctx: &mut Context, args: &IssueArgs, installed: Installed) -> Resu
             print_success(ctx, configured);
             Ok(())
         }
-        Installed::NotValidated(why) => Err(Error::with_hint(
-            format!("The token was installed, but it could not be validated: {why}."),
-            "Run `anaconda token list --check` later to check that the repository accepts it.",
-        )),
+        Installed::NotValidated(why) => Err(not_validated(&why)),
     }
+}
+
+fn not_validated(why: &str) -> Error {
+    Error::with_hint(
+        format!("The token was installed, but it could not be validated: {why}."),
+        "Run `anaconda token list --check` later to check that the repository accepts it.",
+    )
 }
 
 /// A token the server just issued: validate, then store it whatever the repository's state,
 /// unless the repository definitely refused it. When it cannot be stored, it is printed.
-pub fn install_issued(ctx: &mut Context, org: &str, issued: Issued) -> Result<Installed> {
+pub fn install_issued(
+    ctx: &mut Context,
+    org: &str,
+    issued: Issued,
+    targets: &Targets,
+) -> Result<Installed> {
     let Issued {
         token,
         expires_at,
@@ -133,31 +163,43 @@ pub fn install_issued(ctx: &mut Context, org: &str, issued: Issued) -> Result<In
              previous token is already revoked."
         ));
     }
-    store(ctx, org, &token, expires_at).map_err(|e| print_unstored(ctx, org, &token, e))?;
+    store(ctx, org, &token, expires_at, targets)
+        .map_err(|e| print_unstored(ctx, org, &token, e))?;
     print_installed(ctx, expires_at);
+    tools::write(ctx, targets, Some(org), &token)?;
     Ok(outcome)
 }
 
 /// Steps 3 and 4 for a token the user gave: validate, then store in the keyring entry and
 /// conda's token file. Nothing was revoked, so a failure simply stops.
-pub fn install_given(ctx: &mut Context, org: &str, token: &Secret) -> Result<Installed> {
+pub fn install_given(
+    ctx: &mut Context,
+    org: &str,
+    token: &Secret,
+    targets: &Targets,
+) -> Result<Installed> {
     validate(ctx, token)?;
-    store(ctx, org, token, None)?;
+    store(ctx, org, token, None, targets)?;
+    tools::write(ctx, targets, Some(org), token)?;
     Ok(Installed::Validated)
 }
 
-/// Step 4: the keyring entry, then conda's token file.
+/// Step 4: the keyring entry, then conda's token file (when conda is one of the tools).
 fn store(
     ctx: &Context,
     org: &str,
     token: &Secret,
     expires_at: Option<DateTime<Utc>>,
+    targets: &Targets,
 ) -> Result<()> {
     let record = RepoToken::new(org, token.clone(), expires_at);
     ctx.store.modify(|info| {
         info.set_token(record);
         Ok(())
     })?;
+    if !targets.conda() {
+        return Ok(());
+    }
     // A token conda cannot put in a URL (only ever one the server issued: given ones are checked
     // first) is still kept in the keyring entry, where the conda plugin reads it.
     match token_files::check_token(token) {

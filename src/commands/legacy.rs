@@ -4,6 +4,7 @@
 use std::path::Path;
 
 use crate::cli::{CondaTokenLocation, CondaTokenSetArgs, RemoveArgs, SetArgs};
+use crate::commands::tools::{self, Targets};
 use crate::commands::{config, install};
 use crate::conda::locations::Location;
 use crate::conda::{cache, condarc, token_files};
@@ -28,12 +29,20 @@ struct SetOptions {
 pub fn set(ctx: &mut Context, args: &SetArgs) -> Result<()> {
     let token = Secret::new(args.token.trim());
     install::check_given_token(&token)?;
+    let targets = Targets::chosen(ctx, &args.tools.tools);
     if let Some(org) = args.org.name() {
         crate::api::orgs::check_org_name(org)?;
+        tools::check_writable(ctx, &targets)?;
         // A given token is validated before it is stored: nothing is left to report.
-        let _ = install::install_given(ctx, org, &token)?;
+        let _ = install::install_given(ctx, org, &token, &targets)?;
     } else {
         install::validate(ctx, &token)?;
+        tools::write(ctx, &targets, None, &token)?;
+    }
+    if !targets.conda() {
+        ctx.printer
+            .good("Success! Your token was validated and stored.");
+        return Ok(());
     }
     let location = Location::from(&args.location);
     let options = SetOptions {

@@ -6,11 +6,13 @@ use serde::Serialize;
 
 use crate::api::repo::Validation;
 use crate::cli::ListArgs;
+use crate::commands::tools;
 use crate::conda::token_files;
 use crate::context::Context;
 use crate::error::{Error, Result};
 use crate::secret::{Secret, redact};
 use crate::store::{self, token_info};
+use crate::tools::Tool;
 
 /// Where a token is, as `--json` prints it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -22,6 +24,31 @@ enum Source {
     Environment,
     /// One of conda's token files.
     CondaTokenFile,
+    /// pixi's (rattler's) credential store.
+    Pixi,
+    /// mamba's authentication file.
+    Mamba,
+}
+
+impl Source {
+    /// The package manager whose store this is, for the tool stores.
+    fn tool(self) -> Option<&'static str> {
+        match self {
+            Source::Pixi => Some("pixi"),
+            Source::Mamba => Some("mamba"),
+            _ => None,
+        }
+    }
+}
+
+impl From<Tool> for Source {
+    fn from(tool: Tool) -> Self {
+        match tool {
+            Tool::Pixi => Source::Pixi,
+            Tool::Mamba => Source::Mamba,
+            Tool::Conda => Source::CondaTokenFile,
+        }
+    }
 }
 
 impl From<store::Source> for Source {
@@ -146,6 +173,23 @@ fn collect(ctx: &Context) -> Result<Vec<Row>> {
             storage: file.path.display().to_string(),
         });
     }
+    for (tool, storage, credential) in tools::credentials(ctx)? {
+        // The organization is the one whose installed token this is (found by value).
+        let org_name = rows
+            .iter()
+            .find(|r| r.token == credential.token.expose() && r.org_name.is_some())
+            .and_then(|r| r.org_name.clone());
+        rows.push(Row {
+            org_name,
+            channel_url: redact(&ctx.settings.site.repo_url),
+            token: credential.token.expose().to_string(),
+            expires_at: None,
+            source: tool.into(),
+            storage,
+            status: None,
+            repo_url: ctx.settings.site.repo_url.clone(),
+        });
+    }
     Ok(rows)
 }
 
@@ -190,7 +234,7 @@ fn render(rows: &[Row], with_status: bool, width: Option<usize>) -> Vec<String> 
     };
     let mut stores: Vec<&str> = rows
         .iter()
-        .filter(|r| r.source != Source::CondaTokenFile)
+        .filter(|r| r.source.tool().is_none() && r.source != Source::CondaTokenFile)
         .map(|r| r.storage.as_str())
         .collect();
     stores.dedup();
@@ -200,6 +244,17 @@ fn render(rows: &[Row], with_status: bool, width: Option<usize>) -> Vec<String> 
         .filter_map(|r| std::path::Path::new(&r.storage).parent()?.to_str())
         .collect();
     folders.dedup();
+    let mut tool_stores: Vec<String> = rows
+        .iter()
+        .filter_map(|r| {
+            Some(format!(
+                "{}'s credentials in {}",
+                r.source.tool()?,
+                r.storage
+            ))
+        })
+        .collect();
+    tool_stores.dedup();
     let footer = stores
         .into_iter()
         .map(|store| format!("Stored in {store}"))
@@ -207,7 +262,8 @@ fn render(rows: &[Row], with_status: bool, width: Option<usize>) -> Vec<String> 
             folders
                 .into_iter()
                 .map(|folder| format!("conda token files in {folder}")),
-        );
+        )
+        .chain(tool_stores);
     for line in footer {
         match width {
             Some(width) => lines.extend(wrap_words(&line, width, "  ")),
@@ -224,12 +280,12 @@ fn cells(row: &Row) -> Vec<String> {
         .expires_at
         .map(|at| at.format("%Y-%m-%d").to_string())
         .unwrap_or_else(|| "-".into());
-    let mut cells = vec![
-        row.org_name.clone().unwrap_or_default(),
-        row.channel_url.clone(),
-        row.token.clone(),
-        expires,
-    ];
+    let org = row.org_name.clone().unwrap_or_default();
+    let org = match row.source.tool() {
+        Some(tool) => format!("{org} ({tool})").trim_start().to_string(),
+        None => org,
+    };
+    let mut cells = vec![org, row.channel_url.clone(), row.token.clone(), expires];
     cells.extend(row.status.clone());
     cells
         .iter()

@@ -9,9 +9,11 @@ pub mod list;
 pub mod login;
 pub mod organization;
 pub mod reissue;
+pub mod setup;
 pub mod sync;
 #[cfg(test)]
 mod testing;
+pub mod tools;
 pub mod uninstall;
 
 use crate::cli::{AuthCommand, Command, CondaTokenCommand, TokenCommand};
@@ -29,6 +31,7 @@ pub fn run(ctx: &mut Context, command: &Command) -> Result<()> {
             TokenCommand::Sync(args) => sync::run(ctx, args),
             TokenCommand::Set(args) => legacy::set(ctx, args),
             TokenCommand::Remove(args) => legacy::remove(ctx, args),
+            TokenCommand::Setup(args) => setup::run(ctx, args),
         },
         Command::Completion(args) => completion::completion(args),
         Command::Man => completion::man(),

@@ -2,18 +2,20 @@
 //! validate, store and configure as `install` does.
 
 use crate::cli::IssueArgs;
+use crate::commands::tools::Targets;
 use crate::commands::{install, organization};
 use crate::context::Context;
 use crate::error::Result;
 
 pub fn run(ctx: &mut Context, args: &IssueArgs) -> Result<()> {
+    let targets = Targets::chosen(ctx, &args.tools.tools);
     let org = organization::choose(ctx, args.org.name())?;
-    install::preflight(ctx, args.channels.enabled())?;
+    install::preflight(ctx, &targets, args.channels.enabled())?;
     let ask = install::Revoke {
         yes: args.yes,
         always: true,
     };
     let issued = install::issue(ctx, &org, ask)?;
-    let installed = install::install_issued(ctx, &org, issued)?;
-    install::finish(ctx, args, installed)
+    let installed = install::install_issued(ctx, &org, issued, &targets)?;
+    install::finish(ctx, args, &targets, installed)
 }

@@ -1,6 +1,7 @@
 //! `anaconda token uninstall`: remove tokens from this machine (not from the server).
 
 use crate::cli::UninstallArgs;
+use crate::commands::tools;
 use crate::conda::token_files::{self, Replaced};
 use crate::context::Context;
 use crate::error::{Error, Result};
@@ -42,6 +43,9 @@ pub fn run(ctx: &mut Context, args: &UninstallArgs) -> Result<()> {
             ctx.printer.accent(org)
         ));
     }
+    // pixi's and mamba's stores: wherever they hold a removed token (found by its value).
+    let tokens: Vec<_> = removed.iter().map(|t| &t.token).collect();
+    tools::remove(ctx, &tokens)?;
     if let (Replaced::Rewritten, Some(kept)) = (replaced, &remaining) {
         let whose = match kept.org_name.as_deref() {
             Some(org) => format!("the token of {}", ctx.printer.accent(org)),

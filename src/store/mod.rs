@@ -18,10 +18,11 @@
 //! over an entry; an entry under another case of the domain is moved to the configured case
 //! (`Anaconda.com`, as the Python tool names it) before it is written.
 //!
-//! More stores: pixi's and mamba's credential stores (a later issue) hold the same token for
-//! other tools. Ones that keep our entry format are more backends in this list; ones that keep
-//! their own format (a token per host, not our entry) go in a sibling list of writers that the
-//! commands update after the entry, so that the rules above stay about one entry.
+//! Other tools' stores: pixi's and mamba's credential stores hold the same token in their own
+//! format (a token per host, not our entry), so they are not in this list: they are
+//! `crate::tools`, a sibling list of writers the commands update after the entry
+//! (`commands::tools`), and the rules above stay about one entry. A store that kept our entry
+//! format would be one more backend here.
 
 pub mod api_key;
 mod chain;

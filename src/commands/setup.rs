@@ -1,0 +1,51 @@
+//! `anaconda token setup TOOL…`: give the token already installed for an organization to more
+//! package managers (pixi, mamba, or conda again), issuing nothing: for a user who starts
+//! using pixi after `install`, or whose tool store was reset.
+
+use crate::cli::SetupArgs;
+use crate::commands::tools::{self, Targets};
+use crate::commands::{config, organization};
+use crate::conda::{cache, token_files};
+use crate::context::Context;
+use crate::error::{Error, Result};
+
+pub fn run(ctx: &mut Context, args: &SetupArgs) -> Result<()> {
+    let org = organization::choose_installed(ctx, args.org.name())?;
+    let token = ctx
+        .store
+        .load()?
+        .and_then(|info| info.repo_tokens.into_iter().find(|t| t.is_for(&org)))
+        .map(|t| t.token)
+        .ok_or_else(|| {
+            Error::with_hint(
+                format!("No token is installed for organization: {org}"),
+                format!("Run `anaconda token install -o {org}` first."),
+            )
+        })?;
+    let targets = Targets::chosen(ctx, &args.tools);
+    tools::check_writable(ctx, &targets)?;
+    if targets.conda() {
+        token_files::check_token(&token)?;
+        token_files::write(
+            &ctx.locks,
+            &ctx.settings.paths.binstar_dir,
+            &ctx.settings.site.repo_url,
+            &token,
+        )?;
+        let path = ctx.settings.paths.user_condarc.clone();
+        let ask = config::Ask {
+            force: args.yes,
+            archive: &[],
+            answer_flag: "--yes",
+        };
+        config::configure(ctx, &path, &ask)?;
+        cache::clean_index_cache(ctx.settings.conda_exe().as_deref(), &ctx.printer);
+        ctx.printer.line(&format!(
+            "{} will use the token of {}: it is in conda's token folder {}.",
+            ctx.printer.accent("conda"),
+            ctx.printer.accent(&org),
+            ctx.settings.paths.binstar_dir.display()
+        ));
+    }
+    tools::write(ctx, &targets, Some(&org), &token)
+}

@@ -1,0 +1,147 @@
+//! Which package managers a command configures (`--tool`, `ANACONDA_TOKEN_TOOLS`, else conda),
+//! and the steps every command takes with the other tools' credential stores (`crate::tools`):
+//! check before a token is issued, write it, list it, remove it.
+
+use crate::context::Context;
+use crate::error::{Error, Result};
+use crate::secret::Secret;
+use crate::tools::{self, Tool, ToolCredential, ToolStore};
+
+/// The package managers this run configures, in a fixed order, each once.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Targets(Vec<Tool>);
+
+impl Targets {
+    /// `--tool` flags when given, else `ANACONDA_TOKEN_TOOLS`, else conda alone (today's
+    /// behaviour).
+    pub fn chosen(ctx: &Context, flags: &[Tool]) -> Targets {
+        let mut tools = if flags.is_empty() {
+            ctx.settings.tools.clone()
+        } else {
+            flags.to_vec()
+        };
+        tools.sort();
+        tools.dedup();
+        Targets(tools)
+    }
+
+    /// Whether conda's own files (token file, `.condarc`, index cache) are configured.
+    pub fn conda(&self) -> bool {
+        self.0.contains(&Tool::Conda)
+    }
+
+    /// The stores of the other tools chosen.
+    fn stores(&self, ctx: &Context) -> Vec<Box<dyn ToolStore>> {
+        self.0
+            .iter()
+            .filter_map(|tool| tools::store(*tool, &ctx.settings, &ctx.locks))
+            .collect()
+    }
+}
+
+/// Before a token is issued: every chosen tool store must take the write.
+pub fn check_writable(ctx: &Context, targets: &Targets) -> Result<()> {
+    for store in targets.stores(ctx) {
+        store.check_writable()?;
+    }
+    Ok(())
+}
+
+/// Writes `token` into the chosen tools' stores, saying where. `installed_for` is the
+/// organization whose keyring entry already holds the token, for the hint when a store fails.
+pub fn write(
+    ctx: &Context,
+    targets: &Targets,
+    installed_for: Option<&str>,
+    token: &Secret,
+) -> Result<()> {
+    for store in targets.stores(ctx) {
+        store.set(&ctx.settings.site.repo_url, token).map_err(|e| {
+            let tool = store.tool().name();
+            let hint = match installed_for {
+                Some(org) => format!(
+                    "The token is stored in the keyring entry (see `anaconda token list`), \
+                         but not for {tool}. Once this is fixed, run `anaconda token setup \
+                         {tool} -o {org}`."
+                ),
+                None => {
+                    format!("It was not stored for {tool}; fix this and run the command again.")
+                }
+            };
+            Error::with_hint(e.to_string(), hint)
+        })?;
+        ctx.printer.line(&format!(
+            "{} will use the token: it is stored in {}.",
+            ctx.printer.accent(store.tool().name()),
+            store.describe()
+        ));
+    }
+    Ok(())
+}
+
+/// Removes each of `tokens` from every tool store that holds it (found by value), naming each
+/// store changed. A store that cannot be reached at all (the OS keyring without D-Bus) holds
+/// nothing we could remove: it is passed over with a warning.
+pub fn remove(ctx: &Context, tokens: &[&Secret]) -> Result<()> {
+    for store in all_stores(ctx) {
+        let mut removed = false;
+        for token in tokens {
+            match reachable(ctx, store.as_ref(), store.remove_token(token), true)? {
+                Some(changed) => removed |= changed,
+                None => break,
+            }
+        }
+        if removed {
+            ctx.printer.line(&format!(
+                "Removed the token from {}'s store {}.",
+                store.tool().name(),
+                store.describe()
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Every tool store's credentials for the repository, with the store they are in. A store
+/// that cannot be reached is passed over in silence: it is the OS keyring, and the keyring
+/// entry's own warning has said so already.
+pub fn credentials(ctx: &Context) -> Result<Vec<(Tool, String, ToolCredential)>> {
+    let mut found = Vec::new();
+    for store in all_stores(ctx) {
+        let listed = store.list(&ctx.settings.site.repo_url);
+        for credential in reachable(ctx, store.as_ref(), listed, false)?.unwrap_or_default() {
+            found.push((store.tool(), store.describe(), credential));
+        }
+    }
+    Ok(found)
+}
+
+/// `None` (with a warning, when `warn`) when the store cannot be reached at all; other
+/// errors stand.
+fn reachable<T>(
+    ctx: &Context,
+    store: &dyn ToolStore,
+    result: Result<T>,
+    warn: bool,
+) -> Result<Option<T>> {
+    match result {
+        Ok(value) => Ok(Some(value)),
+        Err(Error::Unreachable { .. }) if !warn => Ok(None),
+        Err(Error::Unreachable { message, .. }) => {
+            ctx.printer.warn(&format!(
+                "{message} {}'s credentials there were not looked at.",
+                store.tool().name()
+            ));
+            Ok(None)
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// The stores of every tool we know, chosen or not (for `list` and `uninstall`).
+fn all_stores(ctx: &Context) -> Vec<Box<dyn ToolStore>> {
+    [Tool::Pixi, Tool::Mamba]
+        .into_iter()
+        .filter_map(|tool| tools::store(tool, &ctx.settings, &ctx.locks))
+        .collect()
+}

@@ -1,0 +1,276 @@
+//! `--tool`, `ANACONDA_TOKEN_TOOLS` and `anaconda token setup`: the token in pixi's (rattler's)
+//! and mamba's credential stores as well as, or instead of, conda's files; `list` and
+//! `uninstall` over them. (py-rattler reading what we write: tests/rattler.rs.)
+
+mod common;
+
+use common::*;
+use serde_json::{Value, json};
+
+const TOKEN: &str = "tok-abc-123";
+const EXPIRES: &str = "2027-01-31T00:00:00";
+
+fn rattler_file(home: &Home) -> std::path::PathBuf {
+    home.path().join(".rattler").join("credentials.json")
+}
+
+fn mamba_file(home: &Home) -> std::path::PathBuf {
+    home.path()
+        .join(".mamba")
+        .join("auth")
+        .join("authentication.json")
+}
+
+fn read_json(path: &std::path::Path) -> Value {
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+/// The key mamba files the mock repository under: its URL without scheme or trailing slash.
+fn mamba_key(api: &Api) -> String {
+    api.repo_url()
+        .trim_start_matches("http://")
+        .trim_end_matches('/')
+        .to_string()
+}
+
+#[cfg(unix)]
+fn mode(path: &std::path::Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path).unwrap().permissions().mode() & 0o777
+}
+
+#[test]
+fn tool_pixi_alone_writes_rattlers_store_and_leaves_condas_files_alone() {
+    let (home, api) = setup();
+    api.acme();
+    api.will_issue("acme", TOKEN, EXPIRES);
+    home.filter(TOKEN, "TOKEN");
+    cmd_snapshot!(home, home.cmd(&["token", "install", "-y", "--tool", "pixi"]), @"
+    success: true
+    exit_code: 0
+    ----- stdout -----
+    Only one organization found, automatically selecting: acme
+    Your conda token has been installed and expires 2027-01-31 00:00:00+00:00. To view your token(s), you can use anaconda token list
+    pixi will use the token: it is stored in [HOME]/.rattler/credentials.json.
+    Success! Your token has been installed and validated.
+
+    ----- stderr -----
+    ");
+    assert_eq!(
+        read_json(&rattler_file(&home)),
+        json!({"127.0.0.1": {"CondaToken": TOKEN}})
+    );
+    #[cfg(unix)]
+    {
+        assert_eq!(mode(&rattler_file(&home)), 0o600);
+        assert_eq!(mode(rattler_file(&home).parent().unwrap()), 0o700);
+    }
+    let entry = home.entry(&api.domain()).expect("keyring entry written");
+    assert_eq!(entry["repo_tokens"][0]["token"], TOKEN);
+    assert!(!home.condarc_path().exists(), ".condarc written");
+    assert!(!home.binstar_dir().exists(), "conda's token file written");
+    assert!(!mamba_file(&home).exists(), "mamba's file written");
+}
+
+#[test]
+fn every_tool_at_once_and_other_entries_kept() {
+    let (home, api) = setup();
+    api.acme();
+    api.will_issue("acme", TOKEN, EXPIRES);
+    let others = json!({"*.prefix.dev": {"BearerToken": "pfx"}, "other.example": {"BasicHTTP": {"username": "u", "password": "p"}}});
+    std::fs::create_dir_all(rattler_file(&home).parent().unwrap()).unwrap();
+    std::fs::write(rattler_file(&home), others.to_string()).unwrap();
+    home.filter(TOKEN, "TOKEN");
+    home.filter(&mamba_key(&api), "MAMBA_KEY");
+    cmd_snapshot!(home, home.cmd(&[
+        "token", "install", "-y", "--tool", "conda", "--tool", "pixi", "--tool", "mamba",
+    ]), @"
+    success: true
+    exit_code: 0
+    ----- stdout -----
+    Only one organization found, automatically selecting: acme
+    Your conda token has been installed and expires 2027-01-31 00:00:00+00:00. To view your token(s), you can use anaconda token list
+    pixi will use the token: it is stored in [HOME]/.rattler/credentials.json.
+    mamba will use the token: it is stored in [HOME]/.mamba/auth/authentication.json.
+    Configuring your .condarc file
+    No conda configuration file sets channels, and conda 26 and later configure none of their own: channels: [defaults] will be added too, so that conda uses the default channels.
+    Success! Your token has been installed and validated, and conda has been configured.
+
+    ----- stderr -----
+    ");
+    let mut expected = others.clone();
+    expected["127.0.0.1"] = json!({"CondaToken": TOKEN});
+    assert_eq!(read_json(&rattler_file(&home)), expected);
+    assert_eq!(
+        read_json(&mamba_file(&home)),
+        json!({ mamba_key(&api): {"type": "CondaToken", "token": TOKEN} })
+    );
+    let file = home.conda_token_file(&api.repo_url());
+    assert_eq!(std::fs::read_to_string(file).unwrap(), TOKEN);
+}
+
+#[test]
+fn the_variable_chooses_the_tools_and_the_flag_wins() {
+    let (mut home, api) = setup();
+    api.acme();
+    api.will_issue("acme", TOKEN, EXPIRES);
+    home.set("ANACONDA_TOKEN_TOOLS", "mamba, pixi");
+    home.cmd(&["token", "install", "-y"]).assert().success();
+    assert!(rattler_file(&home).exists() && mamba_file(&home).exists());
+    assert!(!home.binstar_dir().exists(), "conda's token file written");
+
+    home.set("ANACONDA_TOKEN_TOOLS", "pixi, cargo");
+    cmd_snapshot!(home, home.cmd(&["token", "list"]), @r#"
+    success: false
+    exit_code: 1
+    ----- stdout -----
+
+    ----- stderr -----
+    Error: ANACONDA_TOKEN_TOOLS: unknown tool "cargo" (choose from conda, pixi, mamba)
+    "#);
+    cmd_snapshot!(home, home.cmd(&["token", "install", "-y", "--tool", "emacs"]), @"
+    success: false
+    exit_code: 2
+    ----- stdout -----
+
+    ----- stderr -----
+    error: invalid value 'emacs' for '--tool <TOOL>'
+      [possible values: conda, pixi, mamba]
+
+    For more information, try '--help'.
+    ");
+}
+
+#[test]
+fn an_unreadable_tool_store_stops_install_before_a_token_is_issued() {
+    let (home, api) = setup();
+    api.acme();
+    api.current_token("acme", Some("2026-12-31T00:00:00Z"));
+    std::fs::create_dir_all(rattler_file(&home).parent().unwrap()).unwrap();
+    std::fs::write(rattler_file(&home), "{not json").unwrap();
+    cmd_snapshot!(home, home.cmd(&["token", "install", "-y", "--tool", "pixi"]), @"
+    success: false
+    exit_code: 1
+    ----- stdout -----
+    Only one organization found, automatically selecting: acme
+
+    ----- stderr -----
+    Error: [HOME]/.rattler/credentials.json is not a valid pixi credentials file: not JSON (line 1, column 2)
+    Fix or move the file, then try again; it was left unchanged.
+    ");
+    assert_eq!(
+        std::fs::read_to_string(rattler_file(&home)).unwrap(),
+        "{not json"
+    );
+    assert_eq!(api.puts(), 0, "a token was issued");
+    assert!(!home.keyring_path().exists(), "keyring file written");
+}
+
+#[test]
+fn list_shows_the_tool_stores_and_uninstall_removes_the_token_from_all() {
+    let (home, api) = setup();
+    api.acme();
+    api.will_issue("acme", TOKEN, EXPIRES);
+    let others = json!({"other.example": {"CondaToken": "not-ours"}});
+    std::fs::create_dir_all(rattler_file(&home).parent().unwrap()).unwrap();
+    std::fs::write(rattler_file(&home), others.to_string()).unwrap();
+    home.cmd(&[
+        "token", "install", "-y", "--tool", "conda", "--tool", "pixi", "--tool", "mamba",
+    ])
+    .assert()
+    .success();
+    home.filter(TOKEN, "TOKEN");
+    home.filter(&mamba_key(&api), "MAMBA_KEY");
+    cmd_snapshot!(home, home.cmd(&["token", "list"]), @"
+    success: true
+    exit_code: 0
+    ----- stdout -----
+    Anaconda Repository Tokens
+    ┌──────────────┬────────────────────────────────────┬─────────────┬────────────┐
+    │ Organization ┆ Channel URL                        ┆ Token       ┆ Expires    │
+    ╞══════════════╪════════════════════════════════════╪═════════════╪════════════╡
+    │ acme         ┆ [API]/repo/acme/* ┆ [TOKEN] ┆ 2027-01-31 │
+    │              ┆ [API]/repo/       ┆ [TOKEN] ┆ -          │
+    │ acme (pixi)  ┆ [API]/repo/       ┆ [TOKEN] ┆ -          │
+    │ acme (mamba) ┆ [API]/repo/       ┆ [TOKEN] ┆ -          │
+    └──────────────┴────────────────────────────────────┴─────────────┴────────────┘
+    Stored in [HOME]/.anaconda/keyring (plain text file[, MODE])
+    conda token files in [BINSTAR]
+    pixi's credentials in [HOME]/.rattler/credentials.json
+    mamba's credentials in [HOME]/.mamba/auth/authentication.json
+
+    ----- stderr -----
+    ");
+    let out = home.cmd(&["token", "list", "--json"]).output().unwrap();
+    let rows: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let sources: Vec<&str> = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["source"].as_str().unwrap())
+        .collect();
+    assert_eq!(sources, ["keyring", "conda-token-file", "pixi", "mamba"]);
+    assert!(rows.as_array().unwrap().iter().all(|r| r["token"] == TOKEN));
+
+    cmd_snapshot!(home, home.cmd(&["token", "uninstall", "-o", "acme"]), @"
+    success: true
+    exit_code: 0
+    ----- stdout -----
+    Successfully deleted token for organization: acme
+    Removed the token from pixi's store [HOME]/.rattler/credentials.json.
+    Removed the token from mamba's store [HOME]/.mamba/auth/authentication.json.
+    The token was removed from this machine only: it still works on the server until it expires or is reissued.
+
+    ----- stderr -----
+    ");
+    assert_eq!(read_json(&rattler_file(&home)), others);
+    assert_eq!(read_json(&mamba_file(&home)), json!({}));
+    assert!(!home.conda_token_file(&api.repo_url()).exists());
+}
+
+#[test]
+fn setup_gives_an_installed_token_to_more_tools_without_issuing() {
+    let (home, api) = setup();
+    api.acme();
+    api.will_issue("acme", TOKEN, EXPIRES);
+    home.cmd(&["token", "install", "-y", "--no-set-default-channels"])
+        .assert()
+        .success();
+    assert!(!rattler_file(&home).exists());
+    home.filter(TOKEN, "TOKEN");
+    cmd_snapshot!(home, home.cmd(&["token", "setup", "pixi"]), @"
+    success: true
+    exit_code: 0
+    ----- stdout -----
+    pixi will use the token: it is stored in [HOME]/.rattler/credentials.json.
+
+    ----- stderr -----
+    ");
+    assert_eq!(
+        read_json(&rattler_file(&home)),
+        json!({"127.0.0.1": {"CondaToken": TOKEN}})
+    );
+    assert_eq!(api.puts(), 1, "setup issued a token");
+    cmd_snapshot!(home, home.cmd(&["token", "setup", "mamba", "-o", "other"]), @"
+    success: false
+    exit_code: 1
+    ----- stdout -----
+
+    ----- stderr -----
+    Error: No token is installed for organization: other
+    Run `anaconda token install -o other` first.
+    ");
+    cmd_snapshot!(home, home.cmd(&["token", "setup"]), @"
+    success: false
+    exit_code: 2
+    ----- stdout -----
+
+    ----- stderr -----
+    error: the following required arguments were not provided:
+      <TOOL>...
+
+    Usage: anaconda token setup <TOOL>...
+
+    For more information, try '--help'.
+    ");
+}
