@@ -274,3 +274,42 @@ fn setup_gives_an_installed_token_to_more_tools_without_issuing() {
     For more information, try '--help'.
     ");
 }
+
+#[test]
+fn set_and_reissue_take_tool_too() {
+    let (home, api) = setup();
+    api.acme();
+    api.repo_accepts("tok-given");
+    home.filter("tok-given", "GIVEN");
+    cmd_snapshot!(home, home.cmd(&["token", "set", "tok-given", "-o", "acme", "--tool", "mamba"]), @"
+    success: true
+    exit_code: 0
+    ----- stdout -----
+    mamba will use the token: it is stored in [HOME]/.mamba/auth/authentication.json.
+    Success! Your token was validated and stored.
+
+    ----- stderr -----
+    ");
+    assert_eq!(
+        read_json(&mamba_file(&home)),
+        json!({ mamba_key(&api): {"type": "CondaToken", "token": "tok-given"} })
+    );
+    assert!(!home.condarc_path().exists(), ".condarc written");
+    assert!(!home.binstar_dir().exists(), "conda's token file written");
+
+    api.will_reissue("acme", TOKEN, EXPIRES);
+    api.repo_accepts(TOKEN);
+    home.cmd(&[
+        "token", "reissue", "-o", "acme", "-y", "--tool", "pixi", "--tool", "mamba",
+    ])
+    .assert()
+    .success();
+    assert_eq!(
+        read_json(&rattler_file(&home)),
+        json!({"127.0.0.1": {"CondaToken": TOKEN}})
+    );
+    assert_eq!(
+        read_json(&mamba_file(&home)),
+        json!({ mamba_key(&api): {"type": "CondaToken", "token": TOKEN} })
+    );
+}
