@@ -313,3 +313,36 @@ fn set_and_reissue_take_tool_too() {
         json!({ mamba_key(&api): {"type": "CondaToken", "token": TOKEN} })
     );
 }
+
+#[test]
+fn uninstall_cleans_every_file_rattler_reads() {
+    let (mut home, api) = setup();
+    api.acme();
+    api.will_issue("acme", TOKEN, EXPIRES);
+    home.cmd(&["token", "install", "-y", "--tool", "pixi"])
+        .assert()
+        .success();
+    // Later runs name another file: rattler reads it first, and ~/.rattler/credentials.json
+    // after it, so the token in the default file still counts.
+    let other = home.path().join("ci-credentials.json");
+    home.set("RATTLER_AUTH_FILE", other.to_str().unwrap());
+    home.cmd(&["token", "setup", "pixi"]).assert().success();
+    assert_eq!(
+        read_json(&other),
+        json!({"127.0.0.1": {"CondaToken": TOKEN}})
+    );
+    home.filter(TOKEN, "TOKEN");
+    cmd_snapshot!(home, home.cmd(&["token", "uninstall", "--all"]), @"
+    success: true
+    exit_code: 0
+    ----- stdout -----
+    Successfully deleted all repo tokens.
+    Removed the token from pixi's store [HOME]/ci-credentials.json.
+    Removed the token from pixi's store [HOME]/.rattler/credentials.json.
+    The token was removed from this machine only: it still works on the server until it expires or is reissued.
+
+    ----- stderr -----
+    ");
+    assert_eq!(read_json(&other), json!({}));
+    assert_eq!(read_json(&rattler_file(&home)), json!({}));
+}

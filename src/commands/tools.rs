@@ -138,10 +138,10 @@ fn reachable<T>(
     }
 }
 
-/// The stores of every tool we know, chosen or not (for `list` and `uninstall`).
+/// Every store of every tool we know, chosen or not (for `list` and `uninstall`).
 fn all_stores(ctx: &Context) -> Vec<Box<dyn ToolStore>> {
     [Tool::Pixi, Tool::Mamba]
         .into_iter()
-        .filter_map(|tool| tools::store(tool, &ctx.settings, &ctx.locks))
+        .flat_map(|tool| tools::every_store(tool, &ctx.settings, &ctx.locks))
         .collect()
 }

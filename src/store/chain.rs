@@ -46,13 +46,7 @@ impl TokenStore {
             )));
         }
         if settings.storage.kind == Storage::System {
-            let timeouts = Timeouts {
-                open: settings
-                    .storage
-                    .keyring_timeout
-                    .unwrap_or(Timeouts::default().open),
-                ..Timeouts::default()
-            };
+            let timeouts = Timeouts::from_settings(&settings.storage);
             let system =
                 SystemBackend::new(&settings.storage.keyring_path, locks.clone(), timeouts);
             backends.push(Box::new(system));

@@ -184,6 +184,13 @@ fn not_a_store(path: &Path, detail: &str) -> Error {
 
 /// A missing or empty file is an empty store; anything else must be a JSON object.
 fn parse(path: &Path, bytes: Option<&[u8]>) -> Result<Map<String, Value>> {
+    json_object(bytes).map_err(|detail| not_a_store(path, &detail))
+}
+
+/// A JSON object of entries, as a credentials file holds (ours, rattler's, mamba's): a missing
+/// or blank file has none. What is wrong otherwise names line and column only: the message of
+/// a JSON error may quote secrets.
+pub(crate) fn json_object(bytes: Option<&[u8]>) -> std::result::Result<Map<String, Value>, String> {
     let bytes = match bytes {
         None => return Ok(Map::new()),
         Some(b) if b.iter().all(u8::is_ascii_whitespace) => return Ok(Map::new()),
@@ -191,11 +198,11 @@ fn parse(path: &Path, bytes: Option<&[u8]>) -> Result<Map<String, Value>> {
     };
     match serde_json::from_slice::<Value>(bytes) {
         Ok(Value::Object(map)) => Ok(map),
-        Ok(_) => Err(not_a_store(path, "the top level is not a JSON object")),
-        // Line and column only: the message of a JSON error may quote secrets.
-        Err(e) => Err(not_a_store(
-            path,
-            &format!("not JSON (line {}, column {})", e.line(), e.column()),
+        Ok(_) => Err("the top level is not a JSON object".into()),
+        Err(e) => Err(format!(
+            "not JSON (line {}, column {})",
+            e.line(),
+            e.column()
         )),
     }
 }

@@ -50,6 +50,16 @@ impl Default for Timeouts {
     }
 }
 
+impl Timeouts {
+    /// The defaults, but for a connect timeout the settings give.
+    pub fn from_settings(storage: &crate::settings::StorageSettings) -> Self {
+        Timeouts {
+            open: storage.keyring_timeout.unwrap_or(OPEN_TIMEOUT),
+            ..Timeouts::default()
+        }
+    }
+}
+
 /// Connecting needs no user interaction on any platform, so it must be quick.
 /// (Under the 2 seconds the contract allows for failing, with room for starting the process.)
 const OPEN_TIMEOUT: Duration = Duration::from_millis(1500);

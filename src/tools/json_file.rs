@@ -16,7 +16,7 @@ use crate::fs::{self, Locks, Mode};
 
 /// How the tool itself writes the file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Style {
+pub enum Style {
     /// `serde_json::to_writer`: no spaces (rattler).
     Compact,
     /// `nlohmann::json::dump(4)`: four-space indents, `": "` (micromamba's `auth login`).
@@ -81,27 +81,12 @@ impl JsonMapFile {
 
 /// A missing or blank file is an empty store; anything else must be a JSON object.
 fn parse(path: &Path, what: &'static str, bytes: Option<&[u8]>) -> Result<Map<String, Value>> {
-    let invalid = |detail: String| Error::InvalidFile {
+    crate::store::file::json_object(bytes).map_err(|detail| Error::InvalidFile {
         path: path.to_path_buf(),
         what,
         detail,
         hint: None,
-    };
-    let bytes = match bytes {
-        None => return Ok(Map::new()),
-        Some(b) if b.iter().all(u8::is_ascii_whitespace) => return Ok(Map::new()),
-        Some(b) => b,
-    };
-    match serde_json::from_slice::<Value>(bytes) {
-        Ok(Value::Object(map)) => Ok(map),
-        Ok(_) => Err(invalid("the top level is not a JSON object".into())),
-        // Line and column only: the message of a JSON error may quote a secret.
-        Err(e) => Err(invalid(format!(
-            "not JSON (line {}, column {})",
-            e.line(),
-            e.column()
-        ))),
-    }
+    })
 }
 
 fn render(entries: &Map<String, Value>, style: Style) -> Vec<u8> {

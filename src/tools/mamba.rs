@@ -29,23 +29,14 @@
 
 use serde_json::{Map, Value};
 
-use super::json_file::{JsonMapFile, Style};
-use super::{Tool, ToolCredential, ToolStore, host_and_port};
+use super::credential_file::{CredentialFile, Format};
+use super::json_file::Style;
+use super::{Tool, host_and_port};
 use crate::error::Result;
-use crate::fs::Locks;
 use crate::secret::Secret;
 
 /// The `type` of a conda token entry.
 const CONDA_TOKEN: &str = "CondaToken";
-
-/// The key `micromamba auth login <repo_url>` stores under: host, `:port` when not the
-/// scheme's default, the path without its trailing `/`.
-pub fn token_base(repo_url: &str) -> Result<String> {
-    let (url, host, port) = host_and_port(repo_url)?;
-    let path = percent_encoding::percent_decode_str(url.path()).decode_utf8_lossy();
-    let port = port.map(|p| format!(":{p}")).unwrap_or_default();
-    Ok(format!("{host}{port}{}", path.trim_end_matches('/')))
-}
 
 /// The keys mamba tries for a channel at `key`, in its order (`URLWeakener`).
 pub fn weakened_keys(key: &str) -> Vec<String> {
@@ -62,87 +53,53 @@ pub fn weakened_keys(key: &str) -> Vec<String> {
     keys
 }
 
-/// Our entry: `{"token": "<token>", "type": "CondaToken"}`, keys in `dump`'s order.
-pub fn conda_token_entry(token: &Secret) -> Value {
-    let mut entry = Map::new();
-    entry.insert("token".into(), Value::String(token.expose().to_string()));
-    entry.insert("type".into(), Value::String(CONDA_TOKEN.into()));
-    Value::Object(entry)
-}
+/// How micromamba spells a conda token in its file.
+pub struct Mamba;
 
-/// The token of a `CondaToken` entry; `None` for any other.
-pub fn conda_token_of(entry: &Value) -> Option<&str> {
-    if entry.get("type")?.as_str()? != CONDA_TOKEN {
-        return None;
+impl Format for Mamba {
+    const TOOL: Tool = Tool::Mamba;
+    const WHAT: &'static str = "mamba authentication file";
+    const STYLE: Style = Style::Indented;
+
+    /// The key `micromamba auth login <repo_url>` stores under: host, `:port` when not the
+    /// scheme's default, the path without its trailing `/`.
+    fn key(repo_url: &str) -> Result<String> {
+        let (url, host, port) = host_and_port(repo_url)?;
+        let path = percent_encoding::percent_decode_str(url.path()).decode_utf8_lossy();
+        let port = port.map(|p| format!(":{p}")).unwrap_or_default();
+        Ok(format!("{host}{port}{}", path.trim_end_matches('/')))
     }
-    entry.get("token")?.as_str()
+
+    /// Our entry: `{"token": "<token>", "type": "CondaToken"}`, keys in `dump`'s order.
+    fn entry(token: &Secret) -> Value {
+        let mut entry = Map::new();
+        entry.insert("token".into(), Value::String(token.expose().to_string()));
+        entry.insert("type".into(), Value::String(CONDA_TOKEN.into()));
+        Value::Object(entry)
+    }
+
+    /// The token of a `CondaToken` entry; `None` for any other.
+    fn token_of(entry: &Value) -> Option<&str> {
+        if entry.get("type")?.as_str()? != CONDA_TOKEN {
+            return None;
+        }
+        entry.get("token")?.as_str()
+    }
+
+    /// The entry mamba uses for the repository's own URL: its key, weakened.
+    fn lookup_keys(repo_url: &str) -> Result<Vec<String>> {
+        Ok(weakened_keys(&Mamba::key(repo_url)?))
+    }
 }
 
 /// `~/.mamba/auth/authentication.json`.
-pub struct MambaFile {
-    file: JsonMapFile,
-}
-
-impl MambaFile {
-    pub fn new(path: &std::path::Path, locks: Locks) -> Self {
-        MambaFile {
-            file: JsonMapFile::new(path, locks, "mamba authentication file", Style::Indented),
-        }
-    }
-}
-
-impl ToolStore for MambaFile {
-    fn tool(&self) -> Tool {
-        Tool::Mamba
-    }
-
-    fn describe(&self) -> String {
-        self.file.path().display().to_string()
-    }
-
-    fn set(&self, repo_url: &str, token: &Secret) -> Result<()> {
-        let key = token_base(repo_url)?;
-        self.file.change(|entries| {
-            entries.insert(key, conda_token_entry(token));
-            Ok(true)
-        })?;
-        Ok(())
-    }
-
-    /// The entry mamba uses for the repository's own URL, if it is a conda token.
-    fn list(&self, repo_url: &str) -> Result<Vec<ToolCredential>> {
-        let entries = self.file.read()?;
-        let found = weakened_keys(&token_base(repo_url)?)
-            .into_iter()
-            .find_map(|key| entries.get(&key).map(|value| (key, value)));
-        Ok(found
-            .and_then(|(key, value)| {
-                conda_token_of(value).map(|token| ToolCredential {
-                    host: key,
-                    token: Secret::new(token),
-                })
-            })
-            .into_iter()
-            .collect())
-    }
-
-    fn remove_token(&self, token: &Secret) -> Result<bool> {
-        self.file.change(|entries| {
-            let before = entries.len();
-            entries.retain(|_, value| conda_token_of(value) != Some(token.expose()));
-            Ok(entries.len() != before)
-        })
-    }
-
-    fn check_writable(&self) -> Result<()> {
-        self.file.check_writable()
-    }
-}
+pub type MambaFile = CredentialFile<Mamba>;
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::tools::testing::{Dir, read, write};
+    use crate::tools::ToolStore;
+    use crate::tools::testing::{Dir, read, tokens, write};
 
     const REPO: &str = "https://repo.anaconda.cloud/repo/";
     /// As `micromamba auth login` writes it (`tests/fixtures/tools/README.md`).
@@ -151,13 +108,6 @@ mod tests {
     fn file_store(dir: &Dir) -> (MambaFile, std::path::PathBuf) {
         let path = dir.join(".mamba/auth/authentication.json");
         (MambaFile::new(&path, dir.locks.clone()), path)
-    }
-
-    fn tokens(credentials: Vec<ToolCredential>) -> Vec<(String, String)> {
-        credentials
-            .into_iter()
-            .map(|c| (c.host, c.token.expose().to_string()))
-            .collect()
     }
 
     /// Our entry as `dump(4)` writes it at the top level.
@@ -169,14 +119,14 @@ mod tests {
 
     #[test]
     fn the_key_is_what_auth_login_makes_of_the_repository_url() {
-        assert_eq!(token_base(REPO).unwrap(), "repo.anaconda.cloud/repo");
+        assert_eq!(Mamba::key(REPO).unwrap(), "repo.anaconda.cloud/repo");
         assert_eq!(
-            token_base("https://Repo.Example:8443/a/b/").unwrap(),
+            Mamba::key("https://Repo.Example:8443/a/b/").unwrap(),
             "repo.example:8443/a/b"
         );
-        assert_eq!(token_base("https://repo.example/").unwrap(), "repo.example");
-        assert_eq!(token_base("http://h/a%20b/").unwrap(), "h/a b");
-        assert!(token_base("no url").is_err());
+        assert_eq!(Mamba::key("https://repo.example/").unwrap(), "repo.example");
+        assert_eq!(Mamba::key("http://h/a%20b/").unwrap(), "h/a b");
+        assert!(Mamba::key("no url").is_err());
     }
 
     #[test]
@@ -200,12 +150,12 @@ mod tests {
     fn entries_are_typed_objects() {
         let token = Secret::new("tok");
         assert_eq!(
-            serde_json::to_string(&conda_token_entry(&token)).unwrap(),
+            serde_json::to_string(&Mamba::entry(&token)).unwrap(),
             r#"{"token":"tok","type":"CondaToken"}"#
         );
         let value = |text: &str| serde_json::from_str::<Value>(text).unwrap();
         assert_eq!(
-            conda_token_of(&value(r#"{"type":"CondaToken","token":"t"}"#)),
+            Mamba::token_of(&value(r#"{"type":"CondaToken","token":"t"}"#)),
             Some("t")
         );
         for other in [
@@ -214,7 +164,7 @@ mod tests {
             r#"{"type":"CondaToken"}"#,
             r#"["CondaToken","t"]"#,
         ] {
-            assert_eq!(conda_token_of(&value(other)), None, "{other}");
+            assert_eq!(Mamba::token_of(&value(other)), None, "{other}");
         }
     }
 

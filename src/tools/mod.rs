@@ -7,6 +7,7 @@
 //! changed through `crate::fs::Locks::update` (one locked, atomic write; 0600, in a 0700
 //! folder when we create it), and a file we cannot parse is an error that changes nothing.
 
+mod credential_file;
 mod json_file;
 pub mod mamba;
 pub mod pixi;
@@ -94,6 +95,28 @@ pub trait ToolStore {
 }
 
 /// The store of `tool` (None for Tool::Conda, whose files are src/conda/).
+/// Every store `tool` reads a credential from, the one written first: what `list` shows and
+/// `uninstall` cleans. For pixi, besides the store [`store`] writes: `~/.rattler/credentials.json`
+/// behind `$RATTLER_AUTH_FILE` (rattler reads both), and the file behind the OS keyring.
+pub fn every_store(tool: Tool, settings: &Settings, locks: &Locks) -> Vec<Box<dyn ToolStore>> {
+    let mut stores: Vec<Box<dyn ToolStore>> = store(tool, settings, locks).into_iter().collect();
+    if tool == Tool::Pixi {
+        let default = settings
+            .paths
+            .home
+            .join(".rattler")
+            .join("credentials.json");
+        let written = &settings.paths.rattler_auth_file;
+        let file_written = stores
+            .first()
+            .is_some_and(|s| s.describe() == written.display().to_string());
+        if !file_written || *written != default {
+            stores.push(Box::new(pixi::RattlerFile::new(&default, locks.clone())));
+        }
+    }
+    stores
+}
+
 pub fn store(tool: Tool, settings: &Settings, locks: &Locks) -> Option<Box<dyn ToolStore>> {
     match tool {
         Tool::Conda => None,
@@ -156,6 +179,14 @@ mod testing {
 
     pub fn read(path: &Path) -> String {
         std::fs::read_to_string(path).unwrap()
+    }
+
+    /// Credentials as (key, token) pairs, to compare.
+    pub fn tokens(credentials: Vec<super::ToolCredential>) -> Vec<(String, String)> {
+        credentials
+            .into_iter()
+            .map(|c| (c.host, c.token.expose().to_string()))
+            .collect()
     }
 
     #[cfg(unix)]

@@ -22,8 +22,9 @@
 
 use serde_json::{Map, Value};
 
-use super::json_file::{JsonMapFile, Style};
-use super::{ToolCredential, ToolStore, host_and_port};
+use super::credential_file::{CredentialFile, Format};
+use super::json_file::Style;
+use super::{Tool, ToolStore, host_and_port};
 use crate::error::Result;
 use crate::fs::Locks;
 use crate::secret::Secret;
@@ -44,114 +45,58 @@ pub fn store(settings: &Settings, locks: &Locks) -> Box<dyn ToolStore> {
     }
 }
 
-/// The key rattler looks `repo_url` up under first: its host, without the port.
-pub fn host_key(repo_url: &str) -> Result<String> {
-    Ok(host_and_port(repo_url)?.1)
-}
+/// How rattler spells a conda token in its file.
+pub struct Rattler;
 
-/// Every key rattler tries for `repo_url`, in its order: the host, then `*.{domain}` for the
-/// domain and each of its parents (none for an IP address, which has no domain).
-pub fn lookup_keys(repo_url: &str) -> Result<Vec<String>> {
-    let (url, host, _) = host_and_port(repo_url)?;
-    let mut keys = vec![host];
-    let mut domain = url.domain();
-    while let Some(d) = domain {
-        keys.push(format!("*.{d}"));
-        domain = d.split_once('.').map(|(_, rest)| rest);
+impl Format for Rattler {
+    const TOOL: Tool = Tool::Pixi;
+    const WHAT: &'static str = "pixi credentials file";
+    const STYLE: Style = Style::Compact;
+
+    /// The key rattler looks `repo_url` up under first: its host, without the port.
+    fn key(repo_url: &str) -> Result<String> {
+        Ok(host_and_port(repo_url)?.1)
     }
-    Ok(keys)
-}
 
-/// Our entry: `{"CondaToken": "<token>"}`.
-pub fn conda_token_entry(token: &Secret) -> Value {
-    let mut tagged = Map::new();
-    tagged.insert(
-        CONDA_TOKEN.into(),
-        Value::String(token.expose().to_string()),
-    );
-    Value::Object(tagged)
-}
+    /// Our entry: `{"CondaToken": "<token>"}`.
+    fn entry(token: &Secret) -> Value {
+        let mut tagged = Map::new();
+        tagged.insert(
+            CONDA_TOKEN.into(),
+            Value::String(token.expose().to_string()),
+        );
+        Value::Object(tagged)
+    }
 
-/// The token of a `CondaToken` entry; `None` for any other kind (or a value rattler would not
-/// parse). An externally tagged enum is an object of exactly one key.
-pub fn conda_token_of(entry: &Value) -> Option<&str> {
-    let tagged = entry.as_object().filter(|o| o.len() == 1)?;
-    tagged.get(CONDA_TOKEN)?.as_str()
-}
+    /// The token of a `CondaToken` entry; `None` for any other kind (or a value rattler would not
+    /// parse). An externally tagged enum is an object of exactly one key.
+    fn token_of(entry: &Value) -> Option<&str> {
+        let tagged = entry.as_object().filter(|o| o.len() == 1)?;
+        tagged.get(CONDA_TOKEN)?.as_str()
+    }
 
-/// The credential in effect for `repo_url` in one store (`entry` reads a key), looked up as
-/// rattler looks it up, if it is a conda token.
-pub(super) fn in_effect(
-    repo_url: &str,
-    mut entry: impl FnMut(&str) -> Result<Option<Value>>,
-) -> Result<Vec<ToolCredential>> {
-    for key in lookup_keys(repo_url)? {
-        if let Some(value) = entry(&key)? {
-            return Ok(conda_token_of(&value)
-                .map(|token| ToolCredential {
-                    host: key,
-                    token: Secret::new(token),
-                })
-                .into_iter()
-                .collect());
+    /// Every key rattler tries for `repo_url`, in its order: the host, then `*.{domain}` for the
+    /// domain and each of its parents (none for an IP address, which has no domain).
+    fn lookup_keys(repo_url: &str) -> Result<Vec<String>> {
+        let (url, host, _) = host_and_port(repo_url)?;
+        let mut keys = vec![host];
+        let mut domain = url.domain();
+        while let Some(d) = domain {
+            keys.push(format!("*.{d}"));
+            domain = d.split_once('.').map(|(_, rest)| rest);
         }
+        Ok(keys)
     }
-    Ok(Vec::new())
 }
 
 /// rattler's credentials file: `$RATTLER_AUTH_FILE`, else `~/.rattler/credentials.json`.
-pub struct RattlerFile {
-    file: JsonMapFile,
-}
-
-impl RattlerFile {
-    pub fn new(path: &std::path::Path, locks: Locks) -> Self {
-        RattlerFile {
-            file: JsonMapFile::new(path, locks, "pixi credentials file", Style::Compact),
-        }
-    }
-}
-
-impl ToolStore for RattlerFile {
-    fn tool(&self) -> super::Tool {
-        super::Tool::Pixi
-    }
-
-    fn describe(&self) -> String {
-        self.file.path().display().to_string()
-    }
-
-    fn set(&self, repo_url: &str, token: &Secret) -> Result<()> {
-        let host = host_key(repo_url)?;
-        self.file.change(|entries| {
-            entries.insert(host, conda_token_entry(token));
-            Ok(true)
-        })?;
-        Ok(())
-    }
-
-    fn list(&self, repo_url: &str) -> Result<Vec<ToolCredential>> {
-        let entries = self.file.read()?;
-        in_effect(repo_url, |key| Ok(entries.get(key).cloned()))
-    }
-
-    fn remove_token(&self, token: &Secret) -> Result<bool> {
-        self.file.change(|entries| {
-            let before = entries.len();
-            entries.retain(|_, value| conda_token_of(value) != Some(token.expose()));
-            Ok(entries.len() != before)
-        })
-    }
-
-    fn check_writable(&self) -> Result<()> {
-        self.file.check_writable()
-    }
-}
+pub type RattlerFile = CredentialFile<Rattler>;
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::tools::testing::{Dir, read, write};
+    use crate::tools::ToolStore;
+    use crate::tools::testing::{Dir, read, tokens, write};
 
     const REPO: &str = "https://repo.anaconda.cloud/repo/";
     /// rattler's own format (`tests/fixtures/tools/README.md`).
@@ -162,24 +107,17 @@ mod tests {
         (RattlerFile::new(&path, dir.locks.clone()), path)
     }
 
-    fn tokens(credentials: Vec<ToolCredential>) -> Vec<(String, String)> {
-        credentials
-            .into_iter()
-            .map(|c| (c.host, c.token.expose().to_string()))
-            .collect()
-    }
-
     #[test]
     fn the_key_is_the_host_alone_and_wildcards_follow() {
-        assert_eq!(host_key(REPO).unwrap(), "repo.anaconda.cloud");
+        assert_eq!(Rattler::key(REPO).unwrap(), "repo.anaconda.cloud");
         // `url.host_str()`: lower case, no port.
         assert_eq!(
-            host_key("https://Repo.Example.COM:8443/x/").unwrap(),
+            Rattler::key("https://Repo.Example.COM:8443/x/").unwrap(),
             "repo.example.com"
         );
-        assert_eq!(host_key("http://127.0.0.1:8080/").unwrap(), "127.0.0.1");
+        assert_eq!(Rattler::key("http://127.0.0.1:8080/").unwrap(), "127.0.0.1");
         assert_eq!(
-            lookup_keys(REPO).unwrap(),
+            Rattler::lookup_keys(REPO).unwrap(),
             [
                 "repo.anaconda.cloud",
                 "*.repo.anaconda.cloud",
@@ -188,27 +126,33 @@ mod tests {
             ]
         );
         // An IP address has no domain, so no wildcard.
-        assert_eq!(lookup_keys("http://[::1]:8080/").unwrap(), ["[::1]"]);
-        assert!(host_key("not a url").is_err());
-        assert!(host_key("file:///tmp/x").is_err());
+        assert_eq!(
+            Rattler::lookup_keys("http://[::1]:8080/").unwrap(),
+            ["[::1]"]
+        );
+        assert!(Rattler::key("not a url").is_err());
+        assert!(Rattler::key("file:///tmp/x").is_err());
     }
 
     #[test]
     fn entries_are_externally_tagged() {
         let token = Secret::new("tok");
         assert_eq!(
-            serde_json::to_string(&conda_token_entry(&token)).unwrap(),
+            serde_json::to_string(&Rattler::entry(&token)).unwrap(),
             r#"{"CondaToken":"tok"}"#
         );
         let value = |text: &str| serde_json::from_str::<Value>(text).unwrap();
-        assert_eq!(conda_token_of(&value(r#"{"CondaToken":"t"}"#)), Some("t"));
+        assert_eq!(
+            Rattler::token_of(&value(r#"{"CondaToken":"t"}"#)),
+            Some("t")
+        );
         for other in [
             r#"{"BearerToken":"t"}"#,
             r#"{"CondaToken":"t","BearerToken":"u"}"#,
             r#"{"CondaToken":1}"#,
             r#""t""#,
         ] {
-            assert_eq!(conda_token_of(&value(other)), None, "{other}");
+            assert_eq!(Rattler::token_of(&value(other)), None, "{other}");
         }
     }
 

@@ -22,7 +22,9 @@ use std::sync::Arc;
 
 use keyring_core::{CredentialStore, Entry, Error as KeyringError};
 
-use super::pixi::{conda_token_entry, conda_token_of, host_key, in_effect, lookup_keys};
+use super::credential_file::Format;
+use super::credential_file::in_effect;
+use super::pixi::Rattler;
 use super::{Tool, ToolCredential, ToolStore};
 use crate::error::{Error, Result};
 use crate::fs::Locks;
@@ -54,13 +56,7 @@ pub struct RattlerKeyring {
 
 impl RattlerKeyring {
     pub fn from_settings(settings: &Settings, locks: &Locks) -> Self {
-        let timeouts = Timeouts {
-            open: settings
-                .storage
-                .keyring_timeout
-                .unwrap_or(Timeouts::default().open),
-            ..Timeouts::default()
-        };
+        let timeouts = Timeouts::from_settings(&settings.storage);
         RattlerKeyring::new(
             &settings.site.repo_url,
             Box::new(OsKeyring {
@@ -106,24 +102,24 @@ impl ToolStore for RattlerKeyring {
     }
 
     fn set(&self, repo_url: &str, token: &Secret) -> Result<()> {
-        let host = host_key(repo_url)?;
+        let host = Rattler::key(repo_url)?;
         let _lock = self.locks.lock(&self.lock_path)?;
         // Compact, as `serde_json::to_string` writes it; a `Value` always serializes.
-        let secret = serde_json::to_string(&conda_token_entry(token)).unwrap_or_default();
+        let secret = serde_json::to_string(&Rattler::entry(token)).unwrap_or_default();
         self.keyring.set(&host, &secret)
     }
 
     fn list(&self, repo_url: &str) -> Result<Vec<ToolCredential>> {
-        in_effect(repo_url, |key| self.entry(key))
+        in_effect::<Rattler>(repo_url, |key| self.entry(key))
     }
 
     fn remove_token(&self, token: &Secret) -> Result<bool> {
         let _lock = self.locks.lock(&self.lock_path)?;
         let mut removed = false;
-        for key in lookup_keys(&self.repo_url)? {
+        for key in Rattler::lookup_keys(&self.repo_url)? {
             let ours = self
                 .entry(&key)?
-                .is_some_and(|value| conda_token_of(&value) == Some(token.expose()));
+                .is_some_and(|value| Rattler::token_of(&value) == Some(token.expose()));
             if ours {
                 removed |= self.keyring.delete(&key)?;
             }

@@ -1,0 +1,99 @@
+//! A tool's credentials file as a [`ToolStore`], written once for both tools: what differs
+//! between rattler's and mamba's files (the key, how a conda token is spelled, which entry is
+//! in effect for a URL, how the file is laid out) is their [`Format`].
+
+use std::marker::PhantomData;
+use std::path::Path;
+
+use serde_json::{Map, Value};
+
+use super::json_file::{JsonMapFile, Style};
+use super::{Tool, ToolCredential, ToolStore};
+use crate::error::Result;
+use crate::fs::Locks;
+use crate::secret::Secret;
+
+/// How one tool keys and spells a conda token in its credentials file.
+pub trait Format {
+    const TOOL: Tool;
+    /// What the file is, for errors: "pixi credentials file".
+    const WHAT: &'static str;
+    const STYLE: Style;
+    /// The key the tool's own login stores the repository's credential under.
+    fn key(repo_url: &str) -> Result<String>;
+    /// Our entry for `token`.
+    fn entry(token: &Secret) -> Value;
+    /// The token of a conda-token entry; `None` for any other kind.
+    fn token_of(entry: &Value) -> Option<&str>;
+    /// The keys the tool tries for `repo_url`, first to last (the first present is in effect).
+    fn lookup_keys(repo_url: &str) -> Result<Vec<String>>;
+}
+
+pub struct CredentialFile<F> {
+    file: JsonMapFile,
+    format: PhantomData<F>,
+}
+
+impl<F: Format> CredentialFile<F> {
+    pub fn new(path: &Path, locks: Locks) -> Self {
+        CredentialFile {
+            file: JsonMapFile::new(path, locks, F::WHAT, F::STYLE),
+            format: PhantomData,
+        }
+    }
+}
+
+/// The credential in effect for `repo_url` (`entry` reads one key), if it is a conda token.
+pub fn in_effect<F: Format>(
+    repo_url: &str,
+    mut entry: impl FnMut(&str) -> Result<Option<Value>>,
+) -> Result<Vec<ToolCredential>> {
+    for key in F::lookup_keys(repo_url)? {
+        if let Some(value) = entry(&key)? {
+            return Ok(F::token_of(&value)
+                .map(|token| ToolCredential {
+                    host: key,
+                    token: Secret::new(token),
+                })
+                .into_iter()
+                .collect());
+        }
+    }
+    Ok(Vec::new())
+}
+
+impl<F: Format> ToolStore for CredentialFile<F> {
+    fn tool(&self) -> Tool {
+        F::TOOL
+    }
+
+    fn describe(&self) -> String {
+        self.file.path().display().to_string()
+    }
+
+    fn set(&self, repo_url: &str, token: &Secret) -> Result<()> {
+        let key = F::key(repo_url)?;
+        self.file.change(|entries| {
+            entries.insert(key, F::entry(token));
+            Ok(true)
+        })?;
+        Ok(())
+    }
+
+    fn list(&self, repo_url: &str) -> Result<Vec<ToolCredential>> {
+        let entries: Map<String, Value> = self.file.read()?;
+        in_effect::<F>(repo_url, |key| Ok(entries.get(key).cloned()))
+    }
+
+    fn remove_token(&self, token: &Secret) -> Result<bool> {
+        self.file.change(|entries| {
+            let before = entries.len();
+            entries.retain(|_, value| F::token_of(value) != Some(token.expose()));
+            Ok(entries.len() != before)
+        })
+    }
+
+    fn check_writable(&self) -> Result<()> {
+        self.file.check_writable()
+    }
+}
