@@ -170,16 +170,23 @@ pub struct ToolArgs {
     pub tools: Vec<Tool>,
 }
 
-/// What `install` and `reissue` take besides a token: the organization, whether to set
-/// default_channels, the tools to configure, and `--yes`.
+/// Where a token goes: the organization, whether to set default_channels, the tools to
+/// configure (`install`, `reissue`, `set`).
 #[derive(Debug, Args)]
-pub struct IssueArgs {
+pub struct TargetArgs {
     #[command(flatten)]
     pub org: OrgArgs,
     #[command(flatten)]
     pub channels: DefaultChannelsFlag,
     #[command(flatten)]
     pub tools: ToolArgs,
+}
+
+/// What `install` and `reissue` take besides a token: where it goes, and `--yes`.
+#[derive(Debug, Args)]
+pub struct IssueArgs {
+    #[command(flatten)]
+    pub target: TargetArgs,
     /// Accept all prompts.
     #[arg(short, long)]
     pub yes: bool,
@@ -234,11 +241,7 @@ pub struct SetArgs {
     #[arg(value_name = "TOKEN")]
     pub token: String,
     #[command(flatten)]
-    pub org: OrgArgs,
-    #[command(flatten)]
-    pub channels: DefaultChannelsFlag,
-    #[command(flatten)]
-    pub tools: ToolArgs,
+    pub target: TargetArgs,
     #[command(flatten)]
     pub location: CondarcLocation,
 }

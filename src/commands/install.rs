@@ -44,9 +44,9 @@ pub fn run(ctx: &mut Context, args: &InstallArgs) -> Result<()> {
         check_given_token(token)?;
     }
     let args = &args.issue;
-    let targets = Targets::chosen(ctx, &args.tools.tools);
-    let org = organization::choose(ctx, args.org.name())?;
-    preflight(ctx, &targets, args.channels.enabled())?;
+    let targets = Targets::chosen(ctx, &args.target.tools.tools);
+    let org = organization::choose(ctx, args.target.org.name())?;
+    preflight(ctx, &targets, args.target.channels.enabled())?;
     let installed = match given {
         Some(token) => install_given(ctx, &org, &token, &targets)?,
         None => {
@@ -104,7 +104,7 @@ pub fn finish(
             Installed::NotValidated(why) => Err(not_validated(&why)),
         };
     }
-    let configured = args.channels.enabled() && {
+    let configured = args.target.channels.enabled() && {
         let path = ctx.settings.paths.user_condarc.clone();
         let ask = config::Ask {
             force: args.yes,

@@ -29,8 +29,8 @@ struct SetOptions {
 pub fn set(ctx: &mut Context, args: &SetArgs) -> Result<()> {
     let token = Secret::new(args.token.trim());
     install::check_given_token(&token)?;
-    let targets = Targets::chosen(ctx, &args.tools.tools);
-    if let Some(org) = args.org.name() {
+    let targets = Targets::chosen(ctx, &args.target.tools.tools);
+    if let Some(org) = args.target.org.name() {
         crate::api::orgs::check_org_name(org)?;
         tools::check_writable(ctx, &targets)?;
         // A given token is validated before it is stored: nothing is left to report.
@@ -46,7 +46,7 @@ pub fn set(ctx: &mut Context, args: &SetArgs) -> Result<()> {
     }
     let location = Location::from(&args.location);
     let options = SetOptions {
-        set_default_channels: args.channels.enabled(),
+        set_default_channels: args.target.channels.enabled(),
         answer_flag: "--no-set-default-channels",
         ..Default::default()
     };

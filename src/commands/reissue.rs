@@ -8,9 +8,9 @@ use crate::context::Context;
 use crate::error::Result;
 
 pub fn run(ctx: &mut Context, args: &IssueArgs) -> Result<()> {
-    let targets = Targets::chosen(ctx, &args.tools.tools);
-    let org = organization::choose(ctx, args.org.name())?;
-    install::preflight(ctx, &targets, args.channels.enabled())?;
+    let targets = Targets::chosen(ctx, &args.target.tools.tools);
+    let org = organization::choose(ctx, args.target.org.name())?;
+    install::preflight(ctx, &targets, args.target.channels.enabled())?;
     let ask = install::Revoke {
         yes: args.yes,
         always: true,

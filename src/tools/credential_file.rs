@@ -97,3 +97,73 @@ impl<F: Format> ToolStore for CredentialFile<F> {
         self.file.check_writable()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tools::mamba::Mamba;
+    use crate::tools::pixi::Rattler;
+    use crate::tools::testing::{Dir, read, tokens, write};
+
+    const REPO: &str = "https://repo.anaconda.cloud/repo/";
+
+    /// A new file is 0600 in new 0700 folders, `check_writable` writes nothing, and what was
+    /// set is listed under the tool's key.
+    fn creates_the_file_private<F: Format>(relative: &str) {
+        let dir = Dir::new();
+        let path = dir.join(relative);
+        let store = CredentialFile::<F>::new(&path, dir.locks.clone());
+        assert!(store.list(REPO).unwrap().is_empty());
+        store.check_writable().unwrap();
+        assert!(!path.exists(), "check_writable wrote");
+        store.set(REPO, &Secret::new("tok")).unwrap();
+        #[cfg(unix)]
+        {
+            use crate::tools::testing::mode_of;
+            assert_eq!(mode_of(&path), 0o600);
+            let mut folder = path.parent().unwrap();
+            while folder != dir.dir.path() {
+                assert_eq!(mode_of(folder), 0o700, "{}", folder.display());
+                folder = folder.parent().unwrap();
+            }
+        }
+        let key = F::key(REPO).unwrap();
+        assert_eq!(tokens(store.list(REPO).unwrap()), [(key, "tok".into())]);
+        assert_eq!(store.describe(), path.display().to_string());
+        assert_eq!(store.tool(), F::TOOL);
+    }
+
+    /// A file that does not parse is an error naming it (never quoting it), and stays as it is.
+    fn leaves_a_corrupt_file_unchanged<F: Format>(relative: &str) {
+        let dir = Dir::new();
+        let path = dir.join(relative);
+        let store = CredentialFile::<F>::new(&path, dir.locks.clone());
+        let corrupt = r#"{"repo.anaconda.cloud": {"token": "old""#;
+        write(&path, corrupt);
+        let token = Secret::new("new");
+        for err in [
+            store.set(REPO, &token).unwrap_err(),
+            store.list(REPO).unwrap_err(),
+            store.remove_token(&token).unwrap_err(),
+            store.check_writable().unwrap_err(),
+        ] {
+            let text = err.to_string();
+            assert!(text.contains(&path.display().to_string()), "{text}");
+            assert!(text.contains(F::WHAT), "{text}");
+            assert!(!text.contains("old"), "{text}");
+        }
+        assert_eq!(read(&path), corrupt);
+    }
+
+    #[test]
+    fn rattlers_file_is_created_private_and_a_corrupt_one_left_unchanged() {
+        creates_the_file_private::<Rattler>(".rattler/credentials.json");
+        leaves_a_corrupt_file_unchanged::<Rattler>(".rattler/credentials.json");
+    }
+
+    #[test]
+    fn mambas_file_is_created_private_and_a_corrupt_one_left_unchanged() {
+        creates_the_file_private::<Mamba>(".mamba/auth/authentication.json");
+        leaves_a_corrupt_file_unchanged::<Mamba>(".mamba/auth/authentication.json");
+    }
+}

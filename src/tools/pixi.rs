@@ -157,32 +157,6 @@ mod tests {
     }
 
     #[test]
-    fn set_creates_the_file_0600_in_a_new_0700_folder() {
-        let dir = Dir::new();
-        let (store, path) = file_store(&dir);
-        assert!(store.list(REPO).unwrap().is_empty());
-        store.check_writable().unwrap();
-        assert!(!path.exists(), "check_writable wrote");
-        store.set(REPO, &Secret::new("tok")).unwrap();
-        assert_eq!(
-            read(&path),
-            r#"{"repo.anaconda.cloud":{"CondaToken":"tok"}}"#
-        );
-        #[cfg(unix)]
-        {
-            use crate::tools::testing::mode_of;
-            assert_eq!(mode_of(&path), 0o600);
-            assert_eq!(mode_of(path.parent().unwrap()), 0o700);
-        }
-        assert_eq!(
-            tokens(store.list(REPO).unwrap()),
-            [("repo.anaconda.cloud".into(), "tok".into())]
-        );
-        assert_eq!(store.describe(), path.display().to_string());
-        assert_eq!(store.tool(), crate::tools::Tool::Pixi);
-    }
-
-    #[test]
     fn set_keeps_every_other_entry_byte_for_byte_and_replaces_its_own() {
         let dir = Dir::new();
         let (store, path) = file_store(&dir);
@@ -251,27 +225,6 @@ mod tests {
         write(&path, r#"{"repo.anaconda.cloud":{"CondaToken":"ours"}}"#);
         assert!(store.remove_token(&ours).unwrap());
         assert_eq!(read(&path), "{}");
-    }
-
-    #[test]
-    fn a_corrupt_file_is_an_error_naming_it_and_is_left_unchanged() {
-        let dir = Dir::new();
-        let (store, path) = file_store(&dir);
-        let corrupt = r#"{"repo.anaconda.cloud":{"CondaToken":"old"}"#;
-        write(&path, corrupt);
-        let token = Secret::new("new");
-        for err in [
-            store.set(REPO, &token).unwrap_err(),
-            store.list(REPO).unwrap_err(),
-            store.remove_token(&token).unwrap_err(),
-            store.check_writable().unwrap_err(),
-        ] {
-            let text = err.to_string();
-            assert!(text.contains(&path.display().to_string()), "{text}");
-            assert!(text.contains("pixi credentials file"), "{text}");
-            assert!(!text.contains("old"), "{text}");
-        }
-        assert_eq!(read(&path), corrupt);
     }
 
     /// Settings for a HOME in `dir`, with `pairs`.
