@@ -346,3 +346,82 @@ fn uninstall_cleans_every_file_rattler_reads() {
     assert_eq!(read_json(&other), json!({}));
     assert_eq!(read_json(&rattler_file(&home)), json!({}));
 }
+
+#[test]
+fn reissue_gives_the_new_token_to_a_tool_that_had_the_revoked_one() {
+    let (home, api) = setup();
+    api.acme();
+    api.repo_accepts("tok-old");
+    home.cmd(&[
+        "token", "install", "tok-old", "-o", "acme", "-y", "--tool", "conda", "--tool", "pixi",
+    ])
+    .assert()
+    .success();
+    api.will_reissue("acme", TOKEN, EXPIRES);
+    api.repo_accepts(TOKEN);
+    home.filter(TOKEN, "TOKEN");
+    cmd_snapshot!(home, home.reissue_yes("acme"), @"
+    success: true
+    exit_code: 0
+    ----- stdout -----
+    Your conda token has been installed and expires 2027-01-31 00:00:00+00:00. To view your token(s), you can use anaconda token list
+    pixi had the revoked token: it now has the new one, in [HOME]/.rattler/credentials.json.
+    Success! Your token has been installed and validated.
+    conda was not configured to use it: run anaconda token config to set its default channels.
+
+    ----- stderr -----
+    ");
+    assert_eq!(
+        read_json(&rattler_file(&home)),
+        json!({"127.0.0.1": {"CondaToken": TOKEN}})
+    );
+}
+
+#[test]
+fn set_needs_org_for_other_tools_and_list_warns_about_an_unreadable_store() {
+    let (home, api) = setup();
+    cmd_snapshot!(home, home.cmd(&["token", "set", "tok-given", "--tool", "pixi"]), @"
+    success: false
+    exit_code: 2
+    ----- stdout -----
+
+    ----- stderr -----
+    Error: Giving the token to pixi or mamba needs --org ORG (so that `uninstall` can remove it later).
+    ");
+    api.acme();
+    api.will_issue("acme", TOKEN, EXPIRES);
+    home.cmd(&["token", "install", "-y", "--no-set-default-channels"])
+        .assert()
+        .success();
+    std::fs::create_dir_all(mamba_file(&home).parent().unwrap()).unwrap();
+    std::fs::write(mamba_file(&home), "[").unwrap();
+    home.filter(TOKEN, "TOKEN");
+    cmd_snapshot!(home, home.cmd(&["token", "list"]), @"
+    success: true
+    exit_code: 0
+    ----- stdout -----
+    Anaconda Repository Tokens
+    ┌──────────────┬────────────────────────────────────┬─────────────┬────────────┐
+    │ Organization ┆ Channel URL                        ┆ Token       ┆ Expires    │
+    ╞══════════════╪════════════════════════════════════╪═════════════╪════════════╡
+    │ acme         ┆ [API]/repo/acme/* ┆ [TOKEN] ┆ 2027-01-31 │
+    │              ┆ [API]/repo/       ┆ [TOKEN] ┆ -          │
+    └──────────────┴────────────────────────────────────┴─────────────┴────────────┘
+    Stored in [HOME]/.anaconda/keyring (plain text file[, MODE])
+    conda token files in [BINSTAR]
+
+    ----- stderr -----
+    Warning: [HOME]/.mamba/auth/authentication.json is not a valid mamba authentication file: not JSON (line 1, column 1)
+    ");
+    // uninstall stops before anything changes, naming the file.
+    cmd_snapshot!(home, home.cmd(&["token", "uninstall", "-o", "acme"]), @"
+    success: false
+    exit_code: 1
+    ----- stdout -----
+
+    ----- stderr -----
+    Error: [HOME]/.mamba/auth/authentication.json is not a valid mamba authentication file: not JSON (line 1, column 1)
+    Fix or move the file, then try again; it was left unchanged.
+    ");
+    assert!(home.entry(&api.domain()).unwrap()["repo_tokens"][0]["token"] == TOKEN);
+}

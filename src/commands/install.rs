@@ -1,5 +1,6 @@
 //! `anaconda token install`: choose the organization, issue (or take) a token, validate it
-//! against the repository, store it, write conda's token file, configure `.condarc`.
+//! against the repository, store it, and give it to the chosen tools (`--tool`): conda's token
+//! file and `.condarc` (the default), pixi's and mamba's stores.
 //!
 //! Issuing a token revokes the previous one at once, so after the PUT nothing may throw the new
 //! token away: everything that can be known is checked before it, the keyring's lock is held
@@ -163,9 +164,21 @@ pub fn install_issued(
              previous token is already revoked."
         ));
     }
+    // The token being revoked, for the tool stores that still hold it (best effort: the entry
+    // was read before the token was issued).
+    let revoked = ctx
+        .store
+        .load()
+        .ok()
+        .flatten()
+        .and_then(|info| info.repo_tokens.into_iter().find(|t| t.is_for(org)))
+        .map(|t| t.token);
     store(ctx, org, &token, expires_at, targets)
         .map_err(|e| print_unstored(ctx, org, &token, e))?;
     print_installed(ctx, expires_at);
+    if let Some(revoked) = &revoked {
+        tools::follow_reissue(ctx, targets, revoked, &token);
+    }
     tools::write(ctx, targets, Some(org), &token)?;
     Ok(outcome)
 }

@@ -30,6 +30,14 @@ pub fn set(ctx: &mut Context, args: &SetArgs) -> Result<()> {
     let token = Secret::new(args.token.trim());
     install::check_given_token(&token)?;
     let targets = Targets::chosen(ctx, &args.target.tools.tools);
+    if args.target.org.name().is_none() && targets.others() {
+        // The keyring entry is where `uninstall` finds a token to remove from those stores.
+        return Err(Error::Usage(
+            "Giving the token to pixi or mamba needs --org ORG (so that `uninstall` can remove it \
+             later)."
+                .into(),
+        ));
+    }
     if let Some(org) = args.target.org.name() {
         crate::api::orgs::check_org_name(org)?;
         tools::check_writable(ctx, &targets)?;

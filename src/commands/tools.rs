@@ -30,6 +30,11 @@ impl Targets {
         self.0.contains(&Tool::Conda)
     }
 
+    /// Whether a tool besides conda is chosen.
+    pub fn others(&self) -> bool {
+        self.0.iter().any(|tool| *tool != Tool::Conda)
+    }
+
     /// The stores of the other tools chosen.
     fn stores(&self, ctx: &Context) -> Vec<Box<dyn ToolStore>> {
         self.0
@@ -55,7 +60,16 @@ pub fn write(
     installed_for: Option<&str>,
     token: &Secret,
 ) -> Result<()> {
-    for store in targets.stores(ctx) {
+    let stores = targets.stores(ctx);
+    if !stores.is_empty() && crate::conda::token_files::check_token(token).is_err() {
+        // rattler and mamba put it in the URL's path, as conda does.
+        ctx.printer.warn(
+            "The token has characters that cannot go into a URL: it was not given to pixi or \
+             mamba.",
+        );
+        return Ok(());
+    }
+    for store in stores {
         store.set(&ctx.settings.site.repo_url, token).map_err(|e| {
             let tool = store.tool().name();
             let hint = match installed_for {
@@ -77,6 +91,36 @@ pub fn write(
         ));
     }
     Ok(())
+}
+
+/// After a reissue: a tool store not chosen this time that still holds the revoked `old`
+/// token gets `new` in its place, so that the tool keeps working. Never fails (the new token
+/// is stored by now): what cannot be done is a warning.
+pub fn follow_reissue(ctx: &Context, targets: &Targets, old: &Secret, new: &Secret) {
+    let repo = &ctx.settings.site.repo_url;
+    for store in all_stores(ctx) {
+        if targets.0.contains(&store.tool()) {
+            continue;
+        }
+        let holds_old = store
+            .list(repo)
+            .is_ok_and(|found| found.iter().any(|c| c.token.expose() == old.expose()));
+        if !holds_old {
+            continue;
+        }
+        match store.set(repo, new) {
+            Ok(()) => ctx.printer.line(&format!(
+                "{} had the revoked token: it now has the new one, in {}.",
+                ctx.printer.accent(store.tool().name()),
+                store.describe()
+            )),
+            Err(e) => ctx.printer.warn(&format!(
+                "{e} {} still has the revoked token: run `anaconda token setup {}`.",
+                store.tool().name(),
+                store.tool().name()
+            )),
+        }
+    }
 }
 
 /// Removes each of `tokens` from every tool store that holds it (found by value), naming each
@@ -102,13 +146,29 @@ pub fn remove(ctx: &Context, tokens: &[&Secret]) -> Result<()> {
     Ok(())
 }
 
+/// Before `uninstall` changes anything: every tool store it may change can be (a store that
+/// cannot be reached is passed over, as `remove` passes it over).
+pub fn check_removable(ctx: &Context) -> Result<()> {
+    for store in all_stores(ctx) {
+        reachable(ctx, store.as_ref(), store.check_writable(), false)?;
+    }
+    Ok(())
+}
+
 /// Every tool store's credentials for the repository, with the store they are in. A store
-/// that cannot be reached is passed over in silence: it is the OS keyring, and the keyring
-/// entry's own warning has said so already.
+/// that cannot be reached is passed over in silence (it is the OS keyring, and the keyring
+/// entry's own warning has said so already); one that cannot be read, with a warning: `list`
+/// shows what it can.
 pub fn credentials(ctx: &Context) -> Result<Vec<(Tool, String, ToolCredential)>> {
     let mut found = Vec::new();
     for store in all_stores(ctx) {
-        let listed = store.list(&ctx.settings.site.repo_url);
+        let listed = match store.list(&ctx.settings.site.repo_url) {
+            Err(e @ Error::InvalidFile { .. }) => {
+                ctx.printer.warn(&e.to_string());
+                continue;
+            }
+            listed => listed,
+        };
         for credential in reachable(ctx, store.as_ref(), listed, false)?.unwrap_or_default() {
             found.push((store.tool(), store.describe(), credential));
         }

@@ -8,6 +8,9 @@ use crate::error::{Error, Result};
 use crate::store::RepoToken;
 
 pub fn run(ctx: &mut Context, args: &UninstallArgs) -> Result<()> {
+    // pixi's and mamba's stores are changed last: a store that would fail must stop us before
+    // the token leaves the keyring entry (tokens are found in them by the entry's values).
+    tools::check_removable(ctx)?;
     // The tokens removed, and the most recently installed one still there (for conda's file).
     let (removed, remaining): (Vec<RepoToken>, Option<RepoToken>) = if args.all {
         let removed = ctx

@@ -94,7 +94,6 @@ pub trait ToolStore {
     fn check_writable(&self) -> Result<()>;
 }
 
-/// The store of `tool` (None for Tool::Conda, whose files are src/conda/).
 /// Every store `tool` reads a credential from, the one written first: what `list` shows and
 /// `uninstall` cleans. For pixi, besides the store [`store`] writes: `~/.rattler/credentials.json`
 /// behind `$RATTLER_AUTH_FILE` (rattler reads both), and the file behind the OS keyring.
@@ -117,6 +116,8 @@ pub fn every_store(tool: Tool, settings: &Settings, locks: &Locks) -> Vec<Box<dy
     stores
 }
 
+/// The store a token for `tool` is written to (None for Tool::Conda, whose files are
+/// src/conda/).
 pub fn store(tool: Tool, settings: &Settings, locks: &Locks) -> Option<Box<dyn ToolStore>> {
     match tool {
         Tool::Conda => None,
