@@ -164,20 +164,11 @@ pub fn install_issued(
              previous token is already revoked."
         ));
     }
-    // The token being revoked, for the tool stores that still hold it (best effort: the entry
-    // was read before the token was issued).
-    let revoked = ctx
-        .store
-        .load()
-        .ok()
-        .flatten()
-        .and_then(|info| info.repo_tokens.into_iter().find(|t| t.is_for(org)))
-        .map(|t| t.token);
-    store(ctx, org, &token, expires_at, targets)
+    let revoked = store(ctx, org, &token, expires_at, targets)
         .map_err(|e| print_unstored(ctx, org, &token, e))?;
     print_installed(ctx, expires_at);
-    if let Some(revoked) = &revoked {
-        tools::follow_reissue(ctx, targets, revoked, &token);
+    for old in &revoked {
+        tools::follow_reissue(ctx, targets, old, &token);
     }
     tools::write(ctx, targets, Some(org), &token)?;
     Ok(outcome)
@@ -192,26 +183,30 @@ pub fn install_given(
     targets: &Targets,
 ) -> Result<Installed> {
     validate(ctx, token)?;
-    store(ctx, org, token, None, targets)?;
+    let _replaced = store(ctx, org, token, None, targets)?;
     tools::write(ctx, targets, Some(org), token)?;
     Ok(Installed::Validated)
 }
 
 /// Step 4: the keyring entry, then conda's token file (when conda is one of the tools).
+/// Returns the organization's tokens it replaced (other than `token`).
 fn store(
     ctx: &Context,
     org: &str,
     token: &Secret,
     expires_at: Option<DateTime<Utc>>,
     targets: &Targets,
-) -> Result<()> {
+) -> Result<Vec<Secret>> {
     let record = RepoToken::new(org, token.clone(), expires_at);
-    ctx.store.modify(|info| {
-        info.set_token(record);
-        Ok(())
-    })?;
+    let replaced: Vec<Secret> = ctx
+        .store
+        .modify(|info| Ok(info.set_token(record)))?
+        .into_iter()
+        .map(|t| t.token)
+        .filter(|old| old.expose() != token.expose())
+        .collect();
     if !targets.conda() {
-        return Ok(());
+        return Ok(replaced);
     }
     // A token conda cannot put in a URL (only ever one the server issued: given ones are checked
     // first) is still kept in the keyring entry, where the conda plugin reads it.
@@ -229,7 +224,7 @@ fn store(
                     format!(
                         "The token is stored in the keyring entry (see `anaconda token list`), \
                          but not in conda's token file. Once this is fixed, run `anaconda token \
-                         install - --org {org}` and paste it, so that conda finds it."
+                         setup conda -o {org}`, so that conda finds it."
                     ),
                 )
             })?;
@@ -239,7 +234,7 @@ fn store(
              keyring entry only, not in conda's token file.",
         ),
     }
-    Ok(())
+    Ok(replaced)
 }
 
 /// The last way not to lose an issued token that could not be stored: print it, once, on

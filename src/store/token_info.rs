@@ -205,9 +205,14 @@ impl TokenInfo {
     }
 
     /// Replaces the organization's token; the new one goes at the end, as the Python tool does.
-    pub fn set_token(&mut self, token: RepoToken) {
-        self.repo_tokens.retain(|t| t.org_name != token.org_name);
+    /// Installs `token` in place of the organization's; returns the tokens it replaced.
+    pub fn set_token(&mut self, token: RepoToken) -> Vec<RepoToken> {
+        let (replaced, kept) = std::mem::take(&mut self.repo_tokens)
+            .into_iter()
+            .partition(|t| t.org_name == token.org_name);
+        self.repo_tokens = kept;
         self.repo_tokens.push(token);
+        replaced
     }
 
     /// Removes every token of the organization (a hand-edited entry may hold two, and the
