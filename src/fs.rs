@@ -258,12 +258,10 @@ impl Locks {
         };
         let dir = nearest_existing_dir(&target).map_err(Error::io("write", &target))?;
         let probe = || -> io::Result<()> {
-            // Named as the target's temp files, so that a probe killed mid-way is cleaned up
-            // by the next write like any of them.
-            let mut temp = tempfile::Builder::new()
-                .prefix(&temp_prefix(&target))
-                .suffix(".partial")
-                .tempfile_in(&dir)?;
+            // A file without a name (O_TMPFILE on Linux, delete-on-close on Windows, unlinked
+            // at once elsewhere): a probe killed mid-way leaves nothing behind, even in a
+            // folder (the nearest existing one) that no later write of `path` cleans up.
+            let mut temp = tempfile::tempfile_in(&dir)?;
             temp.write_all(&vec![0; (size + 4096) as usize])?;
             temp.flush()
         };

@@ -1,5 +1,5 @@
-//! SIGKILL at random moments: `install`, `uninstall` and `config --force` killed about 100
-//! times mid-run. Every file must still parse and hold the old or the new content, and no lock
+//! SIGKILL at random moments: `install` (for conda, pixi and mamba), `uninstall` and
+//! `config --force` killed about 100 times mid-run. Every file must still parse and hold the old or the new content, and no lock
 //! may block the next run. (On Windows `kill` is TerminateProcess, as sudden.)
 
 mod common;
@@ -55,10 +55,59 @@ fn check_files(home: &Home, api: &Api, round: usize) {
         Condarc::parse(&home.condarc_path(), &bak)
             .unwrap_or_else(|e| panic!("round {round}: .bak: {e}: {bak}"));
     }
+    for path in tool_files(home) {
+        let Ok(text) = std::fs::read_to_string(&path) else {
+            continue;
+        };
+        let file: serde_json::Value = serde_json::from_str(&text)
+            .unwrap_or_else(|e| panic!("round {round}: {}: {e}: {text}", path.display()));
+        let file = file.as_object().unwrap();
+        if path.starts_with(home.path().join(".rattler")) {
+            let other: serde_json::Value = serde_json::from_str(OTHER).unwrap();
+            assert_eq!(
+                file["other.example"], other,
+                "round {round}: other entries kept"
+            );
+        }
+        for (key, value) in file.iter().filter(|(k, _)| *k != "other.example") {
+            let token = value.get("CondaToken").or(value.get("token"));
+            assert_eq!(
+                token.unwrap(),
+                TOKEN,
+                "round {round}: {key} in {}",
+                path.display()
+            );
+        }
+    }
     let token_file = home.conda_token_file(&api.repo_url());
     if let Ok(token) = std::fs::read_to_string(&token_file) {
         assert_eq!(token, TOKEN, "round {round}: conda's token file");
     }
+}
+
+/// rattler's and mamba's credentials files.
+fn tool_files(home: &Home) -> [std::path::PathBuf; 2] {
+    [
+        home.path().join(".rattler/credentials.json"),
+        home.path().join(".mamba/auth/authentication.json"),
+    ]
+}
+
+/// Another host's entry in rattler's file, which must survive every round.
+const OTHER: &str = r#"{"BearerToken":"keep"}"#;
+
+/// Every `.partial` temp file anywhere under `dir`.
+fn temp_files(dir: &std::path::Path) -> Vec<String> {
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if entry.file_type().is_ok_and(|t| t.is_dir()) {
+            found.extend(temp_files(&entry.path()));
+        } else if name.ends_with(".partial") {
+            found.push(entry.path().display().to_string());
+        }
+    }
+    found
 }
 
 #[test]
@@ -71,8 +120,15 @@ fn files_survive_sigkill_at_any_moment() {
     std::fs::create_dir_all(home.keyring_path().parent().unwrap()).unwrap();
     std::fs::write(home.keyring_path(), r#"{"other": {"u": "keep"}}"#).unwrap();
 
+    let [rattler, _] = tool_files(&home);
+    std::fs::create_dir_all(rattler.parent().unwrap()).unwrap();
+    std::fs::write(&rattler, format!(r#"{{"other.example":{OTHER}}}"#)).unwrap();
+
     let commands: [&[&str]; 3] = [
-        &["token", "install", TOKEN, "-o", "acme", "--yes"],
+        &[
+            "token", "install", TOKEN, "-o", "acme", "--yes", "--tool", "conda", "--tool", "pixi",
+            "--tool", "mamba",
+        ],
         &["token", "uninstall", "--all"],
         &["token", "config", "--force"],
     ];
@@ -80,6 +136,11 @@ fn files_survive_sigkill_at_any_moment() {
     let mut killed = 0;
     for round in 0..100 {
         let args = commands[(rng.next() % 3) as usize];
+        if rng.next().is_multiple_of(3) {
+            // Now and then a user without mamba's folder: its checks and writes must leave no
+            // temp file in the nearest folder that exists (HOME), where no later write looks.
+            let _ = std::fs::remove_dir_all(home.path().join(".mamba"));
+        }
         let mut child = home
             .std_cmd(args)
             .stdin(std::process::Stdio::null())
@@ -104,17 +165,6 @@ fn files_survive_sigkill_at_any_moment() {
             .success();
         check_files(&home, &api, 100);
     }
-    let leftovers: Vec<_> = [
-        home.path().to_path_buf(),
-        home.path().join(".anaconda"),
-        home.binstar_dir(),
-    ]
-    .iter()
-    .filter_map(|d| std::fs::read_dir(d).ok())
-    .flatten()
-    .flatten()
-    .map(|e| e.file_name().to_string_lossy().into_owned())
-    .filter(|n| n.ends_with(".partial"))
-    .collect();
+    let leftovers = temp_files(home.path());
     assert!(leftovers.is_empty(), "{leftovers:?}");
 }

@@ -425,3 +425,62 @@ fn set_needs_org_for_other_tools_and_list_warns_about_an_unreadable_store() {
     ");
     assert!(home.entry(&api.domain()).unwrap()["repo_tokens"][0]["token"] == TOKEN);
 }
+
+/// Root only (CI runs as root): `~/.mamba` on a real file system turned read-only. uninstall
+/// stops before it changes anything when that store holds the token, and passes over a store
+/// that holds none of the tokens it removes (it has nothing to change there).
+#[cfg(target_os = "linux")]
+#[test]
+fn uninstall_needs_to_write_only_the_stores_that_hold_the_token() {
+    if !is_root() {
+        eprintln!("skipped: needs root to mount a tmpfs (CI runs as root)");
+        return;
+    }
+    let (home, api) = setup();
+    api.acme();
+    api.will_issue("acme", TOKEN, EXPIRES);
+    let fs = Tmpfs::mount(&home.path().join(".mamba"), "256k");
+    home.cmd(&[
+        "token", "install", "-y", "--tool", "conda", "--tool", "mamba",
+    ])
+    .assert()
+    .success();
+    fs.remount_read_only();
+    let (text, _) = snapshot::run(
+        &home.filters(),
+        home.cmd(&["token", "uninstall", "-o", "acme"]),
+    );
+    fs.remount_read_write();
+    insta::assert_snapshot!(text, @"
+    success: false
+    exit_code: 1
+    ----- stdout -----
+
+    ----- stderr -----
+    Error: Could not write [HOME]/.mamba/auth/authentication.json: the folder [HOME]/.mamba/auth takes no new file: Read-only file system (os error 30)
+    ");
+    assert_eq!(
+        home.entry(&api.domain()).unwrap()["repo_tokens"][0]["token"],
+        TOKEN
+    );
+    assert!(home.conda_token_file(&api.repo_url()).exists());
+
+    // The token leaves mamba's store by hand: the read-only store is no reason to stop.
+    std::fs::write(mamba_file(&home), "{}").unwrap();
+    fs.remount_read_only();
+    let (text, _) = snapshot::run(
+        &home.filters(),
+        home.cmd(&["token", "uninstall", "-o", "acme"]),
+    );
+    fs.remount_read_write();
+    insta::assert_snapshot!(text, @"
+    success: true
+    exit_code: 0
+    ----- stdout -----
+    Successfully deleted token for organization: acme
+    The token was removed from this machine only: it still works on the server until it expires or is reissued.
+
+    ----- stderr -----
+    ");
+    assert!(home.entry(&api.domain()).is_none());
+}

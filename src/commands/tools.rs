@@ -146,11 +146,21 @@ pub fn remove(ctx: &Context, tokens: &[&Secret]) -> Result<()> {
     Ok(())
 }
 
-/// Before `uninstall` changes anything: every tool store it may change can be (a store that
-/// cannot be reached is passed over, as `remove` passes it over).
-pub fn check_removable(ctx: &Context) -> Result<()> {
+/// Before `uninstall` changes anything: every tool store that holds one of `tokens` can be
+/// changed (a store that cannot be reached is passed over, as `remove` passes it over; one
+/// that holds none of them is not written, so it need not be writable).
+pub fn check_removable(ctx: &Context, tokens: &[&Secret]) -> Result<()> {
     for store in all_stores(ctx) {
-        reachable(ctx, store.as_ref(), store.check_writable(), false)?;
+        for token in tokens {
+            match reachable(ctx, store.as_ref(), store.holds(token), false)? {
+                Some(true) => {
+                    reachable(ctx, store.as_ref(), store.check_writable(), false)?;
+                    break;
+                }
+                Some(false) => {}
+                None => break,
+            }
+        }
     }
     Ok(())
 }

@@ -8,31 +8,44 @@ use crate::error::{Error, Result};
 use crate::store::RepoToken;
 
 pub fn run(ctx: &mut Context, args: &UninstallArgs) -> Result<()> {
+    let org = match args.org.name() {
+        _ if args.all => None,
+        Some(org) => {
+            crate::api::orgs::check_org_name(org)?;
+            Some(org)
+        }
+        None => return Err(Error::msg("Must explicitly provide an --org option")),
+    };
     // pixi's and mamba's stores are changed last: a store that would fail must stop us before
     // the token leaves the keyring entry (tokens are found in them by the entry's values).
-    tools::check_removable(ctx)?;
+    let installed = ctx.store.load()?.map(|info| info.repo_tokens);
+    let leaving: Vec<_> = installed
+        .iter()
+        .flatten()
+        .filter(|t| org.is_none_or(|org| t.is_for(org)))
+        .map(|t| &t.token)
+        .collect();
+    tools::check_removable(ctx, &leaving)?;
     // The tokens removed, and the most recently installed one still there (for conda's file).
-    let (removed, remaining): (Vec<RepoToken>, Option<RepoToken>) = if args.all {
-        let removed = ctx
-            .store
-            .modify(|info| Ok(std::mem::take(&mut info.repo_tokens)))?;
-        (removed, None)
-    } else {
-        let org = args
-            .org
-            .name()
-            .ok_or_else(|| Error::msg("Must explicitly provide an --org option"))?;
-        crate::api::orgs::check_org_name(org)?;
-        let (removed, remaining) = ctx.store.modify(|info| {
-            let removed = info.remove_token(org);
-            Ok((removed, info.repo_tokens.last().cloned()))
-        })?;
-        if removed.is_empty() {
-            ctx.printer
-                .line(&format!("No token is installed for organization: {org}"));
-            return Ok(());
+    let (removed, remaining): (Vec<RepoToken>, Option<RepoToken>) = match org {
+        None => {
+            let removed = ctx
+                .store
+                .modify(|info| Ok(std::mem::take(&mut info.repo_tokens)))?;
+            (removed, None)
         }
-        (removed, remaining)
+        Some(org) => {
+            let (removed, remaining) = ctx.store.modify(|info| {
+                let removed = info.remove_token(org);
+                Ok((removed, info.repo_tokens.last().cloned()))
+            })?;
+            if removed.is_empty() {
+                ctx.printer
+                    .line(&format!("No token is installed for organization: {org}"));
+                return Ok(());
+            }
+            (removed, remaining)
+        }
     };
     let replaced = update_conda_token_file(ctx, &removed, remaining.as_ref())?;
     if args.all {

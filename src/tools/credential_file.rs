@@ -93,6 +93,13 @@ impl<F: Format> ToolStore for CredentialFile<F> {
         })
     }
 
+    fn holds(&self, token: &Secret) -> Result<bool> {
+        let entries = self.file.read()?;
+        Ok(entries
+            .values()
+            .any(|value| F::token_of(value) == Some(token.expose())))
+    }
+
     fn check_writable(&self) -> Result<()> {
         self.file.check_writable()
     }

@@ -89,6 +89,8 @@ pub trait ToolStore {
     /// Removes every CondaToken entry whose token equals `token` (found by value, any host);
     /// whether one was removed.
     fn remove_token(&self, token: &Secret) -> Result<bool>;
+    /// Whether some CondaToken entry (any host) holds `token`; reads only.
+    fn holds(&self, token: &Secret) -> Result<bool>;
     /// Whether `set` would go through, found out without writing (called before a token is
     /// issued, since issuing revokes the old one): the file parses, its folder can be written.
     fn check_writable(&self) -> Result<()>;

@@ -90,6 +90,13 @@ impl RattlerKeyring {
             .get(key)?
             .map(|text| serde_json::from_str(&text).unwrap_or_default()))
     }
+
+    /// Whether the entry under `key` is a conda token equal to `token`.
+    fn holds_under(&self, key: &str, token: &Secret) -> Result<bool> {
+        Ok(self
+            .entry(key)?
+            .is_some_and(|value| Rattler::token_of(&value) == Some(token.expose())))
+    }
 }
 
 impl ToolStore for RattlerKeyring {
@@ -117,14 +124,20 @@ impl ToolStore for RattlerKeyring {
         let _lock = self.locks.lock(&self.lock_path)?;
         let mut removed = false;
         for key in Rattler::lookup_keys(&self.repo_url)? {
-            let ours = self
-                .entry(&key)?
-                .is_some_and(|value| Rattler::token_of(&value) == Some(token.expose()));
-            if ours {
+            if self.holds_under(&key, token)? {
                 removed |= self.keyring.delete(&key)?;
             }
         }
         Ok(removed)
+    }
+
+    fn holds(&self, token: &Secret) -> Result<bool> {
+        for key in Rattler::lookup_keys(&self.repo_url)? {
+            if self.holds_under(&key, token)? {
+                return Ok(true);
+            }
+        }
+        Ok(false)
     }
 
     fn check_writable(&self) -> Result<()> {
