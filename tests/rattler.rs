@@ -43,10 +43,11 @@ fn assert_asked_with_token(asked: &[String], token: &str) {
     assert!(asked.iter().all(|p| p.starts_with(&prefix)), "{asked:?}");
 }
 
-/// rattler asked for the channel (`asked`: the paths the server saw) without any token.
+/// rattler asked for the channel (`asked`: the paths the server saw) without any token. (Which
+/// subdirectory it asked for last is a race: it gives up on all of them at the first refusal.)
 fn assert_asked_without_token(asked: &[String]) {
     assert!(
-        asked.iter().any(|p| p == "/repo/acme/noarch/repodata.json"),
+        asked.iter().any(|p| p.ends_with("/repodata.json")),
         "{asked:?}"
     );
     assert!(asked.iter().all(|p| !p.starts_with("/t/")), "{asked:?}");

@@ -19,6 +19,7 @@ use crate::context::Context;
 use crate::error::{Error, Result};
 use crate::secret::Secret;
 use crate::store::{Guard, RepoToken};
+use crate::tools::Tool;
 
 /// A token the server issued, with the keyring lock taken before it was asked for.
 pub struct Issued {
@@ -29,10 +30,11 @@ pub struct Issued {
 
 /// How an install ended, for the last lines (`finish`).
 #[must_use]
-pub enum Installed {
-    Validated,
-    /// Stored although the repository could not say whether it takes it (why).
-    NotValidated(String),
+pub struct Installed {
+    /// Why the repository could not say whether it takes the token (stored anyway).
+    pub not_validated: Option<String>,
+    /// The tools that did not get the token (each said why in a warning).
+    pub missing: Vec<Tool>,
 }
 
 pub fn run(ctx: &mut Context, args: &InstallArgs) -> Result<()> {
@@ -59,7 +61,7 @@ pub fn run(ctx: &mut Context, args: &InstallArgs) -> Result<()> {
             install_issued(ctx, &org, issued, &targets)?
         }
     };
-    finish(ctx, args, &targets, installed)
+    finish(ctx, &org, args, &targets, installed)
 }
 
 /// Everything that can fail after a token is issued, checked before: issuing revokes the
@@ -87,25 +89,17 @@ pub fn preflight(ctx: &Context, targets: &Targets, configure_condarc: bool) -> R
 }
 
 /// Steps 5 and 6: configure conda (unless `--no-set-default-channels`, or conda is not one of
-/// the tools), clean its index cache, say so. A token stored without validation ends in an
-/// error (exit 1) after conda was configured, so that scripts notice.
+/// the tools), clean its index cache, say so. A tool that did not get the token, or a token
+/// stored without validation, ends in an error (exit 1) after conda was configured, so that
+/// scripts notice.
 pub fn finish(
     ctx: &mut Context,
+    org: &str,
     args: &IssueArgs,
     targets: &Targets,
     installed: Installed,
 ) -> Result<()> {
-    if !targets.conda() {
-        return match installed {
-            Installed::Validated => {
-                ctx.printer
-                    .good("Success! Your token has been installed and validated.");
-                Ok(())
-            }
-            Installed::NotValidated(why) => Err(not_validated(&why)),
-        };
-    }
-    let configured = args.target.channels.enabled() && {
+    let configured = targets.conda() && args.target.channels.enabled() && {
         let path = ctx.settings.paths.user_condarc.clone();
         let ask = config::Ask {
             force: args.yes,
@@ -114,14 +108,22 @@ pub fn finish(
         };
         config::configure(ctx, &path, &ask)?
     };
-    cache::clean_index_cache(ctx.settings.conda_exe().as_deref(), &ctx.printer);
-    match installed {
-        Installed::Validated => {
-            print_success(ctx, configured);
-            Ok(())
-        }
-        Installed::NotValidated(why) => Err(not_validated(&why)),
+    if targets.conda() {
+        cache::clean_index_cache(ctx.settings.conda_exe().as_deref(), &ctx.printer);
     }
+    if !installed.missing.is_empty() {
+        return Err(tools::unfinished(org, &installed.missing));
+    }
+    if let Some(why) = installed.not_validated {
+        return Err(not_validated(&why));
+    }
+    if targets.conda() {
+        print_success(ctx, configured);
+    } else {
+        ctx.printer
+            .good("Success! Your token has been installed and validated.");
+    }
+    Ok(())
 }
 
 fn not_validated(why: &str) -> Error {
@@ -144,8 +146,8 @@ pub fn install_issued(
         expires_at,
         _lock,
     } = issued;
-    let outcome = match ctx.validate_token(&token) {
-        Ok(Validation::Valid) => Installed::Validated,
+    let not_validated = match ctx.validate_token(&token) {
+        Ok(Validation::Valid) => None,
         Ok(Validation::Rejected { status, location }) => {
             return Err(rejected(
                 ctx,
@@ -154,28 +156,32 @@ pub fn install_issued(
             ));
         }
         Ok(Validation::Unavailable { status }) => {
-            Installed::NotValidated(format!("the repository answered HTTP {status}"))
+            Some(format!("the repository answered HTTP {status}"))
         }
-        Err(e) => Installed::NotValidated(e.to_string()),
+        Err(e) => Some(e.to_string()),
     };
-    if let Installed::NotValidated(why) = &outcome {
+    if let Some(why) = &not_validated {
         ctx.printer.warn(&format!(
             "The new token could not be validated ({why}); it is stored anyway, since the \
              previous token is already revoked."
         ));
     }
-    let revoked = store(ctx, org, &token, expires_at, targets)
-        .map_err(|e| print_unstored(ctx, org, &token, e))?;
+    let revoked =
+        store(ctx, org, &token, expires_at).map_err(|e| print_unstored(ctx, org, &token, e))?;
     print_installed(ctx, expires_at);
     for old in &revoked {
         tools::follow_reissue(ctx, targets, old, &token);
     }
-    tools::write(ctx, targets, Some(org), &token)?;
-    Ok(outcome)
+    let missing = tools::deliver(ctx, targets, &token);
+    Ok(Installed {
+        not_validated,
+        missing,
+    })
 }
 
-/// Steps 3 and 4 for a token the user gave: validate, then store in the keyring entry and
-/// conda's token file. Nothing was revoked, so a failure simply stops.
+/// Steps 3 and 4 for a token the user gave: validate, then store it in the keyring entry and
+/// give it to the chosen tools. Nothing was revoked, so a failure before it is stored simply
+/// stops.
 pub fn install_given(
     ctx: &mut Context,
     org: &str,
@@ -183,58 +189,29 @@ pub fn install_given(
     targets: &Targets,
 ) -> Result<Installed> {
     validate(ctx, token)?;
-    let _replaced = store(ctx, org, token, None, targets)?;
-    tools::write(ctx, targets, Some(org), token)?;
-    Ok(Installed::Validated)
+    store(ctx, org, token, None)?;
+    Ok(Installed {
+        not_validated: None,
+        missing: tools::deliver(ctx, targets, token),
+    })
 }
 
-/// Step 4: the keyring entry, then conda's token file (when conda is one of the tools).
-/// Returns the organization's tokens it replaced (other than `token`).
-fn store(
+/// Step 4: the organization's token in the keyring entry. Returns the organization's tokens
+/// it replaced (other than `token`).
+pub fn store(
     ctx: &Context,
     org: &str,
     token: &Secret,
     expires_at: Option<DateTime<Utc>>,
-    targets: &Targets,
 ) -> Result<Vec<Secret>> {
     let record = RepoToken::new(org, token.clone(), expires_at);
-    let replaced: Vec<Secret> = ctx
+    Ok(ctx
         .store
         .modify(|info| Ok(info.set_token(record)))?
         .into_iter()
         .map(|t| t.token)
         .filter(|old| old.expose() != token.expose())
-        .collect();
-    if !targets.conda() {
-        return Ok(replaced);
-    }
-    // A token conda cannot put in a URL (only ever one the server issued: given ones are checked
-    // first) is still kept in the keyring entry, where the conda plugin reads it.
-    match token_files::check_token(token) {
-        Ok(()) => {
-            token_files::write(
-                &ctx.locks,
-                &ctx.settings.paths.binstar_dir,
-                &ctx.settings.site.repo_url,
-                token,
-            )
-            .map_err(|e| {
-                Error::with_hint(
-                    e.to_string(),
-                    format!(
-                        "The token is stored in the keyring entry (see `anaconda token list`), \
-                         but not in conda's token file. Once this is fixed, run `anaconda token \
-                         setup conda -o {org}`, so that conda finds it."
-                    ),
-                )
-            })?;
-        }
-        Err(_) => ctx.printer.warn(
-            "The issued token has characters conda cannot put in a URL: it was stored in the \
-             keyring entry only, not in conda's token file.",
-        ),
-    }
-    Ok(replaced)
+        .collect())
 }
 
 /// The last way not to lose an issued token that could not be stored: print it, once, on

@@ -38,28 +38,48 @@ pub fn set(ctx: &mut Context, args: &SetArgs) -> Result<()> {
                 .into(),
         ));
     }
-    if let Some(org) = args.target.org.name() {
+    let org = args.target.org.name();
+    if let Some(org) = org {
         crate::api::orgs::check_org_name(org)?;
         tools::check_writable(ctx, &targets)?;
-        // A given token is validated before it is stored: nothing is left to report.
-        let _ = install::install_given(ctx, org, &token, &targets)?;
-    } else {
-        install::validate(ctx, &token)?;
-        tools::write(ctx, &targets, None, &token)?;
     }
-    if !targets.conda() {
-        ctx.printer
-            .good("Success! Your token was validated and stored.");
-        return Ok(());
-    }
-    let location = Location::from(&args.location);
-    let options = SetOptions {
-        set_default_channels: args.target.channels.enabled(),
-        answer_flag: "--no-set-default-channels",
-        ..Default::default()
+    install::validate(ctx, &token)?;
+    // With an organization, the keyring entry and the other tools' stores (conda's token file
+    // is `apply_set`'s); without one, conda alone.
+    let missing = match org {
+        Some(org) => {
+            install::store(ctx, org, &token, None)?;
+            tools::write(ctx, &targets, &token)
+        }
+        None => Vec::new(),
     };
-    let configured = apply_set(ctx, &token, &location.path(&ctx.settings)?, &options)?;
-    print_set_success(ctx, configured);
+    let configured = if targets.conda() {
+        let location = Location::from(&args.location);
+        let options = SetOptions {
+            set_default_channels: args.target.channels.enabled(),
+            answer_flag: "--no-set-default-channels",
+            ..Default::default()
+        };
+        Some(apply_set(
+            ctx,
+            &token,
+            &location.path(&ctx.settings)?,
+            &options,
+        )?)
+    } else {
+        None
+    };
+    if let Some(org) = org
+        && !missing.is_empty()
+    {
+        return Err(tools::unfinished(org, &missing));
+    }
+    match configured {
+        Some(configured) => print_set_success(ctx, configured),
+        None => ctx
+            .printer
+            .good("Success! Your token was validated and stored."),
+    }
     Ok(())
 }
 

@@ -17,5 +17,5 @@ pub fn run(ctx: &mut Context, args: &IssueArgs) -> Result<()> {
     };
     let issued = install::issue(ctx, &org, ask)?;
     let installed = install::install_issued(ctx, &org, issued, &targets)?;
-    install::finish(ctx, args, &targets, installed)
+    install::finish(ctx, &org, args, &targets, installed)
 }

@@ -26,12 +26,9 @@ pub fn run(ctx: &mut Context, args: &SetupArgs) -> Result<()> {
     tools::check_writable(ctx, &targets)?;
     if targets.conda() {
         token_files::check_token(&token)?;
-        token_files::write(
-            &ctx.locks,
-            &ctx.settings.paths.binstar_dir,
-            &ctx.settings.site.repo_url,
-            &token,
-        )?;
+    }
+    let missing = tools::deliver(ctx, &targets, &token);
+    if targets.conda() {
         let path = ctx.settings.paths.user_condarc.clone();
         let ask = config::Ask {
             force: args.yes,
@@ -40,6 +37,11 @@ pub fn run(ctx: &mut Context, args: &SetupArgs) -> Result<()> {
         };
         config::configure(ctx, &path, &ask)?;
         cache::clean_index_cache(ctx.settings.conda_exe().as_deref(), &ctx.printer);
+    }
+    if !missing.is_empty() {
+        return Err(tools::unfinished(&org, &missing));
+    }
+    if targets.conda() {
         ctx.printer.line(&format!(
             "{} will use the token of {}: it is in conda's token folder {}.",
             ctx.printer.accent("conda"),
@@ -47,5 +49,5 @@ pub fn run(ctx: &mut Context, args: &SetupArgs) -> Result<()> {
             ctx.settings.paths.binstar_dir.display()
         ));
     }
-    tools::write(ctx, &targets, Some(&org), &token)
+    Ok(())
 }

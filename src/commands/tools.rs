@@ -2,6 +2,7 @@
 //! and the steps every command takes with the other tools' credential stores (`crate::tools`):
 //! check before a token is issued, write it, list it, remove it.
 
+use crate::conda::token_files::{self, Replaced};
 use crate::context::Context;
 use crate::error::{Error, Result};
 use crate::secret::Secret;
@@ -52,51 +53,101 @@ pub fn check_writable(ctx: &Context, targets: &Targets) -> Result<()> {
     Ok(())
 }
 
-/// Writes `token` into the chosen tools' stores, saying where. `installed_for` is the
-/// organization whose keyring entry already holds the token, for the hint when a store fails.
-pub fn write(
-    ctx: &Context,
-    targets: &Targets,
-    installed_for: Option<&str>,
-    token: &Secret,
-) -> Result<()> {
+/// Gives `token`, already in the organization's keyring entry, to every chosen tool: conda's
+/// token file, then the other tools' stores. A failure does not stop the rest: the token is
+/// installed by now (and after an issue the old one is revoked), so every tool that can take
+/// it gets it. Each failure is a warning; the tools that did not get the token are returned,
+/// for [`unfinished`].
+pub fn deliver(ctx: &Context, targets: &Targets, token: &Secret) -> Vec<Tool> {
+    let mut missing = Vec::new();
+    if targets.conda()
+        && let Err(e) = give_conda(ctx, token)
+    {
+        warn_missing(ctx, Tool::Conda, &e);
+        missing.push(Tool::Conda);
+    }
+    missing.extend(write(ctx, targets, token));
+    missing
+}
+
+/// conda's token file for the repository. A token conda cannot put in a URL (only ever one the
+/// server issued: given ones are checked first) stays in the keyring entry alone, where the
+/// conda plugin reads it.
+fn give_conda(ctx: &Context, token: &Secret) -> Result<()> {
+    if token_files::check_token(token).is_err() {
+        ctx.printer.warn(
+            "The issued token has characters conda cannot put in a URL: it was stored in the \
+             keyring entry only, not in conda's token file.",
+        );
+        return Ok(());
+    }
+    token_files::write(
+        &ctx.locks,
+        &ctx.settings.paths.binstar_dir,
+        &ctx.settings.site.repo_url,
+        token,
+    )
+    .map(drop)
+}
+
+/// Writes `token` into the chosen tools' stores (not conda's files), saying where; the tools
+/// whose store failed (a warning each).
+pub fn write(ctx: &Context, targets: &Targets, token: &Secret) -> Vec<Tool> {
     let stores = targets.stores(ctx);
-    if !stores.is_empty() && crate::conda::token_files::check_token(token).is_err() {
+    if !stores.is_empty() && token_files::check_token(token).is_err() {
         // rattler and mamba put it in the URL's path, as conda does.
         ctx.printer.warn(
             "The token has characters that cannot go into a URL: it was not given to pixi or \
              mamba.",
         );
-        return Ok(());
+        return Vec::new();
     }
+    let mut missing = Vec::new();
     for store in stores {
-        store.set(&ctx.settings.site.repo_url, token).map_err(|e| {
-            let tool = store.tool().name();
-            let hint = match installed_for {
-                Some(org) => format!(
-                    "The token is stored in the keyring entry (see `anaconda token list`), \
-                         but not for {tool}. Once this is fixed, run `anaconda token setup \
-                         {tool} -o {org}`."
-                ),
-                None => {
-                    format!("It was not stored for {tool}; fix this and run the command again.")
-                }
-            };
-            Error::with_hint(e.to_string(), hint)
-        })?;
-        ctx.printer.line(&format!(
-            "{} will use the token: it is stored in {}.",
-            ctx.printer.accent(store.tool().name()),
-            store.describe()
-        ));
+        match store.set(&ctx.settings.site.repo_url, token) {
+            Ok(()) => ctx.printer.line(&format!(
+                "{} will use the token: it is stored in {}.",
+                ctx.printer.accent(store.tool().name()),
+                store.describe()
+            )),
+            Err(e) => {
+                warn_missing(ctx, store.tool(), &e);
+                missing.push(store.tool());
+            }
+        }
     }
-    Ok(())
+    missing
 }
 
-/// After a reissue: a tool store not chosen this time that still holds the revoked `old`
-/// token gets `new` in its place, so that the tool keeps working. Never fails (the new token
-/// is stored by now): what cannot be done is a warning.
+fn warn_missing(ctx: &Context, tool: Tool, error: &Error) {
+    ctx.printer
+        .warn(&format!("{error} {} was not given the token.", tool.name()));
+}
+
+/// The error a command ends with when `missing` tools did not get the token of `org` (each
+/// said why in a warning): the token is installed, and `setup` finishes the job.
+pub fn unfinished(org: &str, missing: &[Tool]) -> Error {
+    let names: Vec<&str> = missing.iter().map(|tool| tool.name()).collect();
+    Error::with_hint(
+        format!(
+            "The token of {org} is installed (see `anaconda token list`), but {} could not be \
+             given it.",
+            names.join(" and ")
+        ),
+        format!(
+            "Once this is fixed, run `anaconda token setup {} -o {org}`.",
+            names.join(" ")
+        ),
+    )
+}
+
+/// After a reissue: conda's token file and every tool store not chosen this time that still
+/// hold the revoked `old` token get `new` in its place, so that the tool keeps working. Never
+/// fails (the new token is stored by now): what cannot be done is a warning.
 pub fn follow_reissue(ctx: &Context, targets: &Targets, old: &Secret, new: &Secret) {
+    if !targets.conda() {
+        follow_reissue_in_condas_file(ctx, old, new);
+    }
     let repo = &ctx.settings.site.repo_url;
     for store in all_stores(ctx) {
         if targets.0.contains(&store.tool()) {
@@ -120,6 +171,32 @@ pub fn follow_reissue(ctx: &Context, targets: &Targets, old: &Secret, new: &Secr
                 store.tool().name()
             )),
         }
+    }
+}
+
+fn follow_reissue_in_condas_file(ctx: &Context, old: &Secret, new: &Secret) {
+    let dir = &ctx.settings.paths.binstar_dir;
+    let replaced = token_files::replace_holding(
+        &ctx.locks,
+        dir,
+        &ctx.settings.site.repo_url,
+        &[old],
+        Some(new),
+    );
+    let conda = ctx.printer.accent("conda");
+    match replaced {
+        Ok(Replaced::Untouched) => {}
+        Ok(Replaced::Rewritten) => ctx.printer.line(&format!(
+            "{conda} had the revoked token: it now has the new one, in its token folder {}.",
+            dir.display()
+        )),
+        Ok(Replaced::Removed) => ctx.printer.line(&format!(
+            "{conda} had the revoked token: it was removed from its token folder {}.",
+            dir.display()
+        )),
+        Err(e) => ctx.printer.warn(&format!(
+            "{e} conda still has the revoked token: run `anaconda token setup conda`."
+        )),
     }
 }
 
