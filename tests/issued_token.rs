@@ -34,7 +34,6 @@ fn stored_token(home: &Home, api: &Api) -> Option<String> {
 }
 
 /// The PUT issues `TOKEN` and runs `effect` the moment it does.
-#[cfg(target_os = "linux")]
 fn issue_then(api: &Api, effect: impl Fn() + Send + Sync + 'static) {
     api.mount(
         Mock::given(method("PUT"))
@@ -511,4 +510,67 @@ fn reissue_keeps_the_token_when_the_repository_cannot_answer() {
     Run `anaconda token list --check` later to check that the repository accepts it.
     ");
     assert_eq!(stored_token(&home, &api).as_deref(), Some(TOKEN));
+}
+
+/// A tool store breaks the moment the token is issued (mamba's file turns unreadable): the
+/// token still goes everywhere else (the keyring entry, conda's token file and `.condarc`,
+/// pixi's store), a warning says what mamba lacks, and the run ends with exit 1 naming the
+/// command that finishes the job, which then does.
+#[test]
+fn a_tool_store_that_breaks_after_the_issue_does_not_stop_the_others() {
+    let (home, api) = acme_without_token();
+    api.repo_accepts(TOKEN);
+    let mamba = home.path().join(".mamba/auth/authentication.json");
+    let rattler = home.path().join(".rattler/credentials.json");
+    std::fs::create_dir_all(mamba.parent().unwrap()).unwrap();
+    std::fs::write(&mamba, "{}").unwrap();
+    let broken = mamba.clone();
+    issue_then(&api, move || std::fs::write(&broken, "[").unwrap());
+    let install = home.cmd(&[
+        "token", "install", "-y", "--tool", "conda", "--tool", "pixi", "--tool", "mamba",
+    ]);
+    cmd_snapshot!(home, install, @"
+    success: false
+    exit_code: 1
+    ----- stdout -----
+    Only one organization found, automatically selecting: acme
+    Your conda token has been installed and expires 2027-01-31 00:00:00+00:00. To view your token(s), you can use anaconda token list
+    pixi will use the token: it is stored in [HOME]/.rattler/credentials.json.
+    Configuring your .condarc file
+    No conda configuration file sets channels, and conda 26 and later configure none of their own: channels: [defaults] will be added too, so that conda uses the default channels.
+
+    ----- stderr -----
+    Warning: mamba was not given the token: [HOME]/.mamba/auth/authentication.json is not a valid mamba authentication file: not JSON (line 1, column 1)
+    Error: The token of acme is installed (see `anaconda token list`), but mamba could not be given it.
+    Once this is fixed, run `anaconda token setup mamba -o acme`.
+    ");
+    assert_eq!(stored_token(&home, &api).as_deref(), Some(TOKEN));
+    assert_eq!(
+        std::fs::read_to_string(home.conda_token_file(&api.repo_url())).unwrap(),
+        TOKEN
+    );
+    assert!(std::fs::read_to_string(&rattler).unwrap().contains(TOKEN));
+    assert!(
+        std::fs::read_to_string(home.condarc_path())
+            .unwrap()
+            .contains("default_channels")
+    );
+    assert_eq!(
+        std::fs::read_to_string(&mamba).unwrap(),
+        "[",
+        "left as it was"
+    );
+    assert_eq!(api.puts(), 1);
+
+    std::fs::write(&mamba, "{}").unwrap();
+    cmd_snapshot!(home, home.cmd(&["token", "setup", "mamba", "-o", "acme"]), @"
+    success: true
+    exit_code: 0
+    ----- stdout -----
+    mamba will use the token: it is stored in [HOME]/.mamba/auth/authentication.json.
+
+    ----- stderr -----
+    ");
+    assert!(std::fs::read_to_string(&mamba).unwrap().contains(TOKEN));
+    assert_eq!(api.puts(), 1);
 }

@@ -484,3 +484,77 @@ fn uninstall_needs_to_write_only_the_stores_that_hold_the_token() {
     ");
     assert!(home.entry(&api.domain()).is_none());
 }
+
+/// `reissue --tool pixi` revokes the token conda's token file holds too: that file gets the new
+/// one, so conda keeps working, though conda was not chosen (`.condarc` is left alone).
+#[test]
+fn a_reissue_for_pixi_alone_updates_condas_token_file_that_had_the_revoked_token() {
+    let (home, api) = setup();
+    api.acme();
+    api.repo_accepts("tok-old");
+    home.cmd(&[
+        "token",
+        "install",
+        "tok-old",
+        "-o",
+        "acme",
+        "-y",
+        "--no-set-default-channels",
+    ])
+    .assert()
+    .success();
+    api.will_reissue("acme", TOKEN, EXPIRES);
+    api.repo_accepts(TOKEN);
+    home.filter(TOKEN, "TOKEN");
+    cmd_snapshot!(home, home.cmd(&["token", "reissue", "-o", "acme", "-y", "--tool", "pixi"]), @"
+    success: true
+    exit_code: 0
+    ----- stdout -----
+    Your conda token has been installed and expires 2027-01-31 00:00:00+00:00. To view your token(s), you can use anaconda token list
+    conda had the revoked token: it now has the new one, in its token folder [BINSTAR].
+    pixi will use the token: it is stored in [HOME]/.rattler/credentials.json.
+    Success! Your token has been installed and validated.
+
+    ----- stderr -----
+    ");
+    assert_eq!(
+        std::fs::read_to_string(home.conda_token_file(&api.repo_url())).unwrap(),
+        TOKEN
+    );
+    assert!(!home.condarc_path().exists(), ".condarc written");
+}
+
+/// After a reissue, a tool store that had the revoked token but cannot take the new one, or
+/// cannot be read, is a warning naming the command that mends it; the reissue itself succeeds.
+#[test]
+fn a_tool_store_that_cannot_follow_a_reissue_is_a_warning() {
+    let (home, api) = setup();
+    api.acme();
+    api.repo_accepts("tok-old");
+    home.cmd(&[
+        "token", "install", "tok-old", "-o", "acme", "-y", "--tool", "conda", "--tool", "pixi",
+        "--tool", "mamba",
+    ])
+    .assert()
+    .success();
+    std::fs::write(mamba_file(&home), "[").unwrap();
+    api.will_reissue("acme", TOKEN, EXPIRES);
+    api.repo_accepts(TOKEN);
+    home.filter(TOKEN, "TOKEN");
+    cmd_snapshot!(home, home.reissue_yes("acme"), @"
+    success: true
+    exit_code: 0
+    ----- stdout -----
+    Your conda token has been installed and expires 2027-01-31 00:00:00+00:00. To view your token(s), you can use anaconda token list
+    pixi had the revoked token: it now has the new one, in [HOME]/.rattler/credentials.json.
+    Success! Your token has been installed and validated.
+    conda was not configured to use it: run anaconda token config to set its default channels.
+
+    ----- stderr -----
+    Warning: mamba's store was not looked at for the revoked token (run `anaconda token setup mamba` if it had it): [HOME]/.mamba/auth/authentication.json is not a valid mamba authentication file: not JSON (line 1, column 1)
+    ");
+    assert_eq!(
+        read_json(&rattler_file(&home)),
+        json!({"127.0.0.1": {"CondaToken": TOKEN}})
+    );
+}

@@ -121,7 +121,7 @@ pub fn write(ctx: &Context, targets: &Targets, token: &Secret) -> Vec<Tool> {
 
 fn warn_missing(ctx: &Context, tool: Tool, error: &Error) {
     ctx.printer
-        .warn(&format!("{error} {} was not given the token.", tool.name()));
+        .warn(&format!("{} was not given the token: {error}", tool.name()));
 }
 
 /// The error a command ends with when `missing` tools did not get the token of `org` (each
@@ -153,9 +153,20 @@ pub fn follow_reissue(ctx: &Context, targets: &Targets, old: &Secret, new: &Secr
         if targets.0.contains(&store.tool()) {
             continue;
         }
-        let holds_old = store
-            .list(repo)
-            .is_ok_and(|found| found.iter().any(|c| c.token.expose() == old.expose()));
+        let holds_old = match reachable(ctx, store.as_ref(), store.list(repo), false) {
+            Ok(found) => found
+                .into_iter()
+                .flatten()
+                .any(|c| c.token.expose() == old.expose()),
+            Err(e) => {
+                let tool = store.tool().name();
+                ctx.printer.warn(&format!(
+                    "{tool}'s store was not looked at for the revoked token (run `anaconda \
+                     token setup {tool}` if it had it): {e}"
+                ));
+                false
+            }
+        };
         if !holds_old {
             continue;
         }
@@ -165,11 +176,13 @@ pub fn follow_reissue(ctx: &Context, targets: &Targets, old: &Secret, new: &Secr
                 ctx.printer.accent(store.tool().name()),
                 store.describe()
             )),
-            Err(e) => ctx.printer.warn(&format!(
-                "{e} {} still has the revoked token: run `anaconda token setup {}`.",
-                store.tool().name(),
-                store.tool().name()
-            )),
+            Err(e) => {
+                let tool = store.tool().name();
+                ctx.printer.warn(&format!(
+                    "{tool} still has the revoked token (run `anaconda token setup {tool}` once \
+                     this is fixed): {e}"
+                ));
+            }
         }
     }
 }
@@ -195,7 +208,8 @@ fn follow_reissue_in_condas_file(ctx: &Context, old: &Secret, new: &Secret) {
             dir.display()
         )),
         Err(e) => ctx.printer.warn(&format!(
-            "{e} conda still has the revoked token: run `anaconda token setup conda`."
+            "conda still has the revoked token (run `anaconda token setup conda` once this is \
+             fixed): {e}"
         )),
     }
 }
