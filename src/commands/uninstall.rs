@@ -18,34 +18,9 @@ pub fn run(ctx: &mut Context, args: &UninstallArgs) -> Result<()> {
     };
     // pixi's and mamba's stores are changed last: a store that would fail must stop us before
     // the token leaves the keyring entry (tokens are found in them by the entry's values).
-    let installed = ctx.store.load()?.map(|info| info.repo_tokens);
-    let leaving: Vec<_> = installed
-        .iter()
-        .flatten()
-        .filter(|t| org.is_none_or(|org| t.is_for(org)))
-        .map(|t| &t.token)
-        .collect();
-    tools::check_removable(ctx, &leaving)?;
-    // The tokens removed, and the most recently installed one still there (for conda's file).
-    let (removed, remaining): (Vec<RepoToken>, Option<RepoToken>) = match org {
-        None => {
-            let removed = ctx
-                .store
-                .modify(|info| Ok(std::mem::take(&mut info.repo_tokens)))?;
-            (removed, None)
-        }
-        Some(org) => {
-            let (removed, remaining) = ctx.store.modify(|info| {
-                let removed = info.remove_token(org);
-                Ok((removed, info.repo_tokens.last().cloned()))
-            })?;
-            if removed.is_empty() {
-                ctx.printer
-                    .line(&format!("No token is installed for organization: {org}"));
-                return Ok(());
-            }
-            (removed, remaining)
-        }
+    check_tool_stores(ctx, org)?;
+    let Some((removed, remaining)) = remove_from_entry(ctx, org)? else {
+        return Ok(());
     };
     let replaced = update_conda_token_file(ctx, &removed, remaining.as_ref())?;
     if args.all {
@@ -76,6 +51,44 @@ pub fn run(ctx: &mut Context, args: &UninstallArgs) -> Result<()> {
         );
     }
     Ok(())
+}
+
+/// Before anything changes: every tool store holding a token that will be removed (ORG's, or
+/// all when `org` is `None`) can be written.
+fn check_tool_stores(ctx: &Context, org: Option<&str>) -> Result<()> {
+    let installed = ctx.store.load()?.map(|info| info.repo_tokens);
+    let leaving: Vec<_> = installed
+        .iter()
+        .flatten()
+        .filter(|t| org.is_none_or(|org| t.is_for(org)))
+        .map(|t| &t.token)
+        .collect();
+    tools::check_removable(ctx, &leaving)
+}
+
+/// Takes ORG's tokens (all when `org` is `None`) out of the keyring entry: the tokens removed,
+/// and the most recently installed one still there (for conda's file). `None`, said, when ORG
+/// has none.
+fn remove_from_entry(
+    ctx: &Context,
+    org: Option<&str>,
+) -> Result<Option<(Vec<RepoToken>, Option<RepoToken>)>> {
+    let Some(org) = org else {
+        let removed = ctx
+            .store
+            .modify(|info| Ok(std::mem::take(&mut info.repo_tokens)))?;
+        return Ok(Some((removed, None)));
+    };
+    let (removed, remaining) = ctx.store.modify(|info| {
+        let removed = info.remove_token(org);
+        Ok((removed, info.repo_tokens.last().cloned()))
+    })?;
+    if removed.is_empty() {
+        ctx.printer
+            .line(&format!("No token is installed for organization: {org}"));
+        return Ok(None);
+    }
+    Ok(Some((removed, remaining)))
 }
 
 /// conda's token file for the repository, when it holds a token being removed: it gets the
