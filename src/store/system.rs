@@ -153,12 +153,44 @@ impl SystemStore {
     }
 }
 
-/// The OS keyring in the chain, opened on first use: a command that never touches the entry
-/// never waits on D-Bus. A failed open is remembered, so an unreachable keyring costs one
-/// timeout per run, and makes every use of it [`StoreError::Unreachable`].
-pub struct SystemBackend {
-    store: OnceCell<std::result::Result<SystemStore, (String, String)>>,
+/// The OS keyring, opened on first use: a command that never touches it never waits on D-Bus. A
+/// failed open is remembered, so an unreachable keyring costs one timeout per run.
+pub struct LazySystemStore {
+    store: OnceCell<std::result::Result<SystemStore, Unreachable>>,
     timeouts: Timeouts,
+}
+
+/// Why the OS keyring could not be opened: the error's message and its hint.
+#[derive(Debug, Clone)]
+pub struct Unreachable {
+    pub message: String,
+    pub hint: String,
+}
+
+impl LazySystemStore {
+    pub fn new(timeouts: Timeouts) -> Self {
+        LazySystemStore {
+            store: OnceCell::new(),
+            timeouts,
+        }
+    }
+
+    /// The store, opened now if this is its first use.
+    pub fn open(&self) -> std::result::Result<&SystemStore, Unreachable> {
+        let opened = self.store.get_or_init(|| {
+            SystemStore::open_within(self.timeouts).map_err(|e| Unreachable {
+                message: e.to_string(),
+                hint: e.hint().unwrap_or_default(),
+            })
+        });
+        opened.as_ref().map_err(Unreachable::clone)
+    }
+}
+
+/// The OS keyring in the chain ([`LazySystemStore`]): every use of an unreachable one is
+/// [`StoreError::Unreachable`].
+pub struct SystemBackend {
+    store: LazySystemStore,
     /// The keyring file, whose lock is held for our read-modify-writes of the OS keyring too: it
     /// has no lock of its own, and two installs at once must not lose a token.
     lock_path: PathBuf,
@@ -168,24 +200,16 @@ pub struct SystemBackend {
 impl SystemBackend {
     pub fn new(keyring_path: &Path, locks: Locks, timeouts: Timeouts) -> Self {
         SystemBackend {
-            store: OnceCell::new(),
-            timeouts,
+            store: LazySystemStore::new(timeouts),
             lock_path: keyring_path.to_path_buf(),
             locks,
         }
     }
 
     fn open(&self) -> StoreResult<&SystemStore> {
-        let opened = self.store.get_or_init(|| {
-            SystemStore::open_within(self.timeouts)
-                .map_err(|e| (e.to_string(), e.hint().unwrap_or_default()))
-        });
-        opened
-            .as_ref()
-            .map_err(|(message, hint)| StoreError::Unreachable {
-                message: message.clone(),
-                hint: hint.clone(),
-            })
+        self.store
+            .open()
+            .map_err(|Unreachable { message, hint }| StoreError::Unreachable { message, hint })
     }
 }
 
@@ -296,7 +320,6 @@ fn keyring_error(what: &str, e: KeyringError) -> Error {
 }
 
 /// A read's answer, no entry being `None`.
-#[cfg(any(target_os = "linux", target_os = "macos", windows, test))]
 fn found(read: keyring_core::Result<String>) -> keyring_core::Result<Option<String>> {
     match read {
         Ok(secret) => Ok(Some(secret)),
@@ -487,19 +510,13 @@ mod platform {
 mod by_service_and_user {
     use std::sync::Arc;
 
-    use keyring_core::{CredentialStore, Entry, Error, Result};
+    use keyring_core::{CredentialStore, Result};
 
+    use super::every_match;
     use super::platform::{after_set, entry};
 
-    // Several Secret Service items can match (written by other programs, or in several
-    // collections). Python's `keyring` reads and deletes the first; we read the first, and write
-    // and delete them all so that no stale copy is left for anyone to read.
-
     pub fn get(store: &Arc<CredentialStore>, service: &str, user: &str) -> Result<Option<String>> {
-        match entry(store, service, user)?.get_password() {
-            Err(Error::Ambiguous(entries)) => entries.first().map(Entry::get_password).transpose(),
-            other => super::found(other),
-        }
+        every_match::get(&entry(store, service, user)?)
     }
 
     pub fn set(
@@ -509,17 +526,39 @@ mod by_service_and_user {
         secret: &str,
     ) -> Result<()> {
         let entry = entry(store, service, user)?;
-        match entry.set_password(secret) {
-            Err(Error::Ambiguous(entries)) => {
-                entries.iter().try_for_each(|e| e.set_password(secret))?
-            }
-            other => other?,
-        }
+        every_match::set(&entry, secret)?;
         after_set(&entry)
     }
 
     pub fn delete(store: &Arc<CredentialStore>, service: &str, user: &str) -> Result<bool> {
-        match entry(store, service, user)?.delete_credential() {
+        every_match::delete(&entry(store, service, user)?)
+    }
+}
+
+/// One entry's operations when several items match it (written by other programs, or in several
+/// Secret Service collections). Python's `keyring` reads and deletes the first; we read the
+/// first, and write and delete them all so that no stale copy is left for anyone to read.
+pub(crate) mod every_match {
+    use keyring_core::{Entry, Error, Result};
+
+    pub fn get(entry: &Entry) -> Result<Option<String>> {
+        match entry.get_password() {
+            Err(Error::Ambiguous(entries)) => entries.first().map(Entry::get_password).transpose(),
+            other => super::found(other),
+        }
+    }
+
+    pub fn set(entry: &Entry, secret: &str) -> Result<()> {
+        match entry.set_password(secret) {
+            Err(Error::Ambiguous(entries)) => {
+                entries.iter().try_for_each(|e| e.set_password(secret))
+            }
+            other => other,
+        }
+    }
+
+    pub fn delete(entry: &Entry) -> Result<bool> {
+        match entry.delete_credential() {
             Ok(()) => Ok(true),
             Err(Error::NoEntry) => Ok(false),
             Err(Error::Ambiguous(entries)) => {

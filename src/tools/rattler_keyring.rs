@@ -16,11 +16,9 @@
 //! Every call goes through `crate::store::system::SystemStore` (a worker thread, the same
 //! timeouts and errors), under the lock of the rattler file: the keyring has no lock of its own.
 
-use std::cell::OnceCell;
 use std::path::PathBuf;
-use std::sync::Arc;
 
-use keyring_core::{CredentialStore, Entry, Error as KeyringError};
+use keyring_core::Entry;
 
 use super::credential_file::Format;
 use super::credential_file::in_effect;
@@ -30,7 +28,7 @@ use crate::error::{Error, Result};
 use crate::fs::Locks;
 use crate::secret::Secret;
 use crate::settings::Settings;
-use crate::store::system::{SystemStore, Timeouts};
+use crate::store::system::{LazySystemStore, SystemStore, Timeouts, Unreachable, every_match};
 
 /// rattler's `store_key`: the keyring service of its entries.
 pub const SERVICE: &str = "rattler";
@@ -59,10 +57,7 @@ impl RattlerKeyring {
         let timeouts = Timeouts::from_settings(&settings.storage);
         RattlerKeyring::new(
             &settings.site.repo_url,
-            Box::new(OsKeyring {
-                store: OnceCell::new(),
-                timeouts,
-            }),
+            Box::new(OsKeyring(LazySystemStore::new(timeouts))),
             settings.paths.rattler_auth_file.clone(),
             locks.clone(),
         )
@@ -146,107 +141,44 @@ impl ToolStore for RattlerKeyring {
     }
 }
 
-/// The OS keyring, opened on first use; a failed open is remembered, so that it costs one
-/// timeout per run.
-struct OsKeyring {
-    store: OnceCell<std::result::Result<SystemStore, (String, String)>>,
-    timeouts: Timeouts,
-}
+/// The OS keyring, opened on first use ([`LazySystemStore`]).
+struct OsKeyring(LazySystemStore);
 
 impl OsKeyring {
     fn open(&self) -> Result<&SystemStore> {
-        let opened = self.store.get_or_init(|| {
-            SystemStore::open_within(self.timeouts)
-                .map_err(|e| (e.to_string(), e.hint().unwrap_or_default()))
-        });
-        opened
-            .as_ref()
-            .map_err(|(message, hint)| Error::Unreachable {
-                message: message.clone(),
-                hint: hint.clone(),
-            })
+        self.0
+            .open()
+            .map_err(|Unreachable { message, hint }| Error::Unreachable { message, hint })
     }
 }
 
+// Entries are named as `keyring-core`'s platform store names them by default, as rattler's are;
+// several items matching one are handled as for our own entry ([`every_match`]).
 impl Keyring for OsKeyring {
     fn get(&self, host: &str) -> Result<Option<String>> {
-        self.open()?.call("read", SERVICE, host, native::get)
+        self.open()?
+            .call("read", SERVICE, host, |store, service, user| {
+                every_match::get(&Entry::new_in_store(store, service, user)?)
+            })
     }
 
     fn set(&self, host: &str, secret: &str) -> Result<()> {
         let secret = secret.to_string();
         self.open()?
             .call("store", SERVICE, host, move |store, service, user| {
-                native::set(store, service, user, &secret)
+                every_match::set(&Entry::new_in_store(store, service, user)?, &secret)
             })
     }
 
     fn delete(&self, host: &str) -> Result<bool> {
-        self.open()?.call("delete", SERVICE, host, native::delete)
+        self.open()?
+            .call("delete", SERVICE, host, |store, service, user| {
+                every_match::delete(&Entry::new_in_store(store, service, user)?)
+            })
     }
 
     fn reachable(&self) -> Result<()> {
         self.open().map(drop)
-    }
-}
-
-/// Entries named as `keyring-core`'s platform store names them by default, as rattler's are.
-/// Several Secret Service items can match (written by other programs, or in several
-/// collections): the first is read, all are written and deleted, so that no stale copy is left.
-mod native {
-    use super::*;
-
-    fn entry(
-        store: &Arc<CredentialStore>,
-        service: &str,
-        user: &str,
-    ) -> keyring_core::Result<Entry> {
-        Entry::new_in_store(store, service, user)
-    }
-
-    pub fn get(
-        store: &Arc<CredentialStore>,
-        service: &str,
-        user: &str,
-    ) -> keyring_core::Result<Option<String>> {
-        match entry(store, service, user)?.get_password() {
-            Ok(secret) => Ok(Some(secret)),
-            Err(KeyringError::NoEntry) => Ok(None),
-            Err(KeyringError::Ambiguous(entries)) => {
-                entries.first().map(Entry::get_password).transpose()
-            }
-            Err(e) => Err(e),
-        }
-    }
-
-    pub fn set(
-        store: &Arc<CredentialStore>,
-        service: &str,
-        user: &str,
-        secret: &str,
-    ) -> keyring_core::Result<()> {
-        match entry(store, service, user)?.set_password(secret) {
-            Err(KeyringError::Ambiguous(entries)) => {
-                entries.iter().try_for_each(|e| e.set_password(secret))
-            }
-            other => other,
-        }
-    }
-
-    pub fn delete(
-        store: &Arc<CredentialStore>,
-        service: &str,
-        user: &str,
-    ) -> keyring_core::Result<bool> {
-        match entry(store, service, user)?.delete_credential() {
-            Ok(()) => Ok(true),
-            Err(KeyringError::NoEntry) => Ok(false),
-            Err(KeyringError::Ambiguous(entries)) => {
-                entries.iter().try_for_each(Entry::delete_credential)?;
-                Ok(true)
-            }
-            Err(e) => Err(e),
-        }
     }
 }
 
