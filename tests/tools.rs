@@ -373,7 +373,7 @@ fn reissue_gives_the_new_token_to_a_tool_that_had_the_revoked_one() {
     conda was not configured to use it: run anaconda token config to set its default channels.
 
     ----- stderr -----
-    Warning: mamba's store was not looked at for the revoked token (run `anaconda token setup mamba` if it had it): [HOME]/.mamba/auth/authentication.json is not a valid mamba authentication file: not JSON (line 1, column 1)
+    Warning: mamba's store was not looked at for the revoked token (run `anaconda token setup mamba -o acme` if it had it): [HOME]/.mamba/auth/authentication.json is not a valid mamba authentication file: not JSON (line 1, column 1)
     ");
     assert_eq!(
         read_json(&rattler_file(&home)),

@@ -170,7 +170,7 @@ pub fn install_issued(
         store(ctx, org, &token, expires_at).map_err(|e| print_unstored(ctx, org, &token, e))?;
     print_installed(ctx, expires_at);
     for old in &revoked {
-        tools::follow_reissue(ctx, targets, old, &token);
+        tools::follow_reissue(ctx, org, targets, old, &token);
     }
     let missing = tools::deliver(ctx, targets, &token);
     Ok(Installed {

@@ -144,9 +144,9 @@ pub fn unfinished(org: &str, missing: &[Tool]) -> Error {
 /// After a reissue: conda's token file and every tool store not chosen this time that still
 /// hold the revoked `old` token get `new` in its place, so that the tool keeps working. Never
 /// fails (the new token is stored by now): what cannot be done is a warning.
-pub fn follow_reissue(ctx: &Context, targets: &Targets, old: &Secret, new: &Secret) {
+pub fn follow_reissue(ctx: &Context, org: &str, targets: &Targets, old: &Secret, new: &Secret) {
     if !targets.conda() {
-        follow_reissue_in_condas_file(ctx, old, new);
+        follow_reissue_in_condas_file(ctx, org, old, new);
     }
     let repo = &ctx.settings.site.repo_url;
     for store in all_stores(ctx) {
@@ -162,7 +162,7 @@ pub fn follow_reissue(ctx: &Context, targets: &Targets, old: &Secret, new: &Secr
                 let tool = store.tool().name();
                 ctx.printer.warn(&format!(
                     "{tool}'s store was not looked at for the revoked token (run `anaconda \
-                     token setup {tool}` if it had it): {e}"
+                     token setup {tool} -o {org}` if it had it): {e}"
                 ));
                 false
             }
@@ -179,15 +179,15 @@ pub fn follow_reissue(ctx: &Context, targets: &Targets, old: &Secret, new: &Secr
             Err(e) => {
                 let tool = store.tool().name();
                 ctx.printer.warn(&format!(
-                    "{tool} still has the revoked token (run `anaconda token setup {tool}` once \
-                     this is fixed): {e}"
+                    "{tool} still has the revoked token (run `anaconda token setup {tool} -o \
+                     {org}` once this is fixed): {e}"
                 ));
             }
         }
     }
 }
 
-fn follow_reissue_in_condas_file(ctx: &Context, old: &Secret, new: &Secret) {
+fn follow_reissue_in_condas_file(ctx: &Context, org: &str, old: &Secret, new: &Secret) {
     let dir = &ctx.settings.paths.binstar_dir;
     let replaced = token_files::replace_holding(
         &ctx.locks,
@@ -208,8 +208,8 @@ fn follow_reissue_in_condas_file(ctx: &Context, old: &Secret, new: &Secret) {
             dir.display()
         )),
         Err(e) => ctx.printer.warn(&format!(
-            "conda still has the revoked token (run `anaconda token setup conda` once this is \
-             fixed): {e}"
+            "conda still has the revoked token (run `anaconda token setup conda -o {org}` once \
+             this is fixed): {e}"
         )),
     }
 }
