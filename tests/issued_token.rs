@@ -574,3 +574,42 @@ fn a_tool_store_that_breaks_after_the_issue_does_not_stop_the_others() {
     assert!(std::fs::read_to_string(&mamba).unwrap().contains(TOKEN));
     assert_eq!(api.puts(), 1);
 }
+
+/// When the command then ends with another error (here: the `.condarc` question meets the end of
+/// input), the way to finish the tool that missed the token is still said.
+#[test]
+fn a_tool_that_missed_the_token_is_named_when_condarc_then_fails() {
+    let (home, api) = acme_without_token();
+    api.repo_accepts(TOKEN);
+    let mamba = home.path().join(".mamba/auth/authentication.json");
+    std::fs::create_dir_all(mamba.parent().unwrap()).unwrap();
+    std::fs::write(&mamba, "{}").unwrap();
+    let broken = mamba.clone();
+    issue_then(&api, move || std::fs::write(&broken, "[").unwrap());
+    let mut install = home.cmd(&["token", "install", "--tool", "conda", "--tool", "mamba"]);
+    install.write_stdin("");
+    cmd_snapshot!(home, install, @r#"
+    success: false
+    exit_code: 1
+    ----- stdout -----
+    Only one organization found, automatically selecting: acme
+    Your conda token has been installed and expires 2027-01-31 00:00:00+00:00. To view your token(s), you can use anaconda token list
+    Configuring your .condarc file
+    Prepared to set default channels in .condarc.
+    No conda configuration file sets channels, and conda 26 and later configure none of their own: channels: [defaults] will be added too, so that conda uses the default channels.
+
+    ----- stderr -----
+    Warning: mamba was not given the token: [HOME]/.mamba/auth/authentication.json is not a valid mamba authentication file: not JSON (line 1, column 1)
+    Proceed? [y/n] (n): 
+    Warning: The token of acme is installed (see `anaconda token list`), but mamba could not be given it. Once this is fixed, run `anaconda token setup mamba -o acme`.
+    Error: Aborted: no answer to "Proceed?" (end of input).
+    Pass --yes to answer it.
+    "#);
+    assert_eq!(stored_token(&home, &api).as_deref(), Some(TOKEN));
+    assert_eq!(
+        std::fs::read_to_string(home.conda_token_file(&api.repo_url())).unwrap(),
+        TOKEN
+    );
+    assert_eq!(std::fs::read_to_string(&mamba).unwrap(), "[");
+    assert!(!home.condarc_path().exists());
+}

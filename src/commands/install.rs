@@ -106,7 +106,8 @@ pub fn finish(
             archive: &[],
             answer_flag: "--yes",
         };
-        config::configure(ctx, &path, &ask)?
+        config::configure(ctx, &path, &ask)
+            .inspect_err(|_| tools::warn_unfinished(ctx, org, &installed.missing))?
     };
     if targets.conda() {
         cache::clean_index_cache(ctx.settings.conda_exe().as_deref(), &ctx.printer);

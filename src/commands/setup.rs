@@ -35,7 +35,8 @@ pub fn run(ctx: &mut Context, args: &SetupArgs) -> Result<()> {
             archive: &[],
             answer_flag: "--yes",
         };
-        config::configure(ctx, &path, &ask)?;
+        config::configure(ctx, &path, &ask)
+            .inspect_err(|_| tools::warn_unfinished(ctx, &org, &missing))?;
         cache::clean_index_cache(ctx.settings.conda_exe().as_deref(), &ctx.printer);
     }
     if !missing.is_empty() {

@@ -141,6 +141,17 @@ pub fn unfinished(org: &str, missing: &[Tool]) -> Error {
     )
 }
 
+/// Says [`unfinished`] as a warning, for a command that ends with another error first (its
+/// `.condarc` could not be configured), so that the way to finish the tools is not lost.
+pub fn warn_unfinished(ctx: &Context, org: &str, missing: &[Tool]) {
+    if missing.is_empty() {
+        return;
+    }
+    let unfinished = unfinished(org, missing);
+    let hint = unfinished.hint().unwrap_or_default();
+    ctx.printer.warn(&format!("{unfinished} {hint}"));
+}
+
 /// After a reissue: conda's token file and every tool store not chosen this time that still
 /// hold the revoked `old` token get `new` in its place, so that the tool keeps working. Never
 /// fails (the new token is stored by now): what cannot be done is a warning.
