@@ -613,3 +613,36 @@ fn a_tool_that_missed_the_token_is_named_when_condarc_then_fails() {
     assert_eq!(std::fs::read_to_string(&mamba).unwrap(), "[");
     assert!(!home.condarc_path().exists());
 }
+
+/// A reissue for pixi alone follows the revoked token into conda's token file; when that file
+/// breaks after the issue, the new token is still stored and given to pixi, and a warning names
+/// the command that mends conda.
+#[test]
+fn condas_token_file_that_cannot_follow_a_reissue_is_a_warning() {
+    let (home, api) = acme_without_token();
+    home.installed(&api, "tok-old");
+    let conda = home.write_conda_token(&api.repo_url(), "tok-old");
+    api.repo_accepts(TOKEN);
+    let broken = conda.clone();
+    issue_then(&api, move || {
+        std::fs::remove_file(&broken).unwrap();
+        std::fs::create_dir(&broken).unwrap();
+    });
+    let mut reissue = home.reissue_yes("acme");
+    reissue.args(["--tool", "pixi"]);
+    cmd_snapshot!(home, reissue, @"
+    success: true
+    exit_code: 0
+    ----- stdout -----
+    Your conda token has been installed and expires 2027-01-31 00:00:00+00:00. To view your token(s), you can use anaconda token list
+    pixi will use the token: it is stored in [HOME]/.rattler/credentials.json.
+    Success! Your token has been installed and validated.
+
+    ----- stderr -----
+    Warning: conda still has the revoked token (run `anaconda token setup conda -o acme` once this is fixed): Could not read [BINSTAR]/[API]%2Frepo%2F.token: it is a folder, not a regular file
+    ");
+    assert_eq!(stored_token(&home, &api).as_deref(), Some(TOKEN));
+    let rattler = home.path().join(".rattler/credentials.json");
+    assert!(std::fs::read_to_string(rattler).unwrap().contains(TOKEN));
+    assert!(conda.is_dir(), "left as it was");
+}

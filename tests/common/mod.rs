@@ -281,7 +281,6 @@ impl Home {
             .join(format!("{}.token", percent_encoded(repo_url)))
     }
 
-    /// The decoded keyring entry for `domain`, if any.
     /// Writes conda's token file for `repo_url`, as conda-token does; returns its path.
     pub fn write_conda_token(&self, repo_url: &str, token: &str) -> PathBuf {
         let file = self.conda_token_file(repo_url);
@@ -290,6 +289,7 @@ impl Home {
         file
     }
 
+    /// The decoded keyring entry for `domain`, if any.
     pub fn entry(&self, domain: &str) -> Option<Value> {
         let text = std::fs::read_to_string(self.keyring_path()).ok()?;
         if text.trim().is_empty() {
