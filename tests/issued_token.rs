@@ -512,6 +512,16 @@ fn reissue_keeps_the_token_when_the_repository_cannot_answer() {
     assert_eq!(stored_token(&home, &api).as_deref(), Some(TOKEN));
 }
 
+/// mamba's store, valid until the PUT issues `TOKEN`, which makes it unreadable; its path.
+fn mamba_breaking_at_the_issue(home: &Home, api: &Api) -> std::path::PathBuf {
+    let mamba = home.path().join(".mamba/auth/authentication.json");
+    std::fs::create_dir_all(mamba.parent().unwrap()).unwrap();
+    std::fs::write(&mamba, "{}").unwrap();
+    let broken = mamba.clone();
+    issue_then(api, move || std::fs::write(&broken, "[").unwrap());
+    mamba
+}
+
 /// A tool store breaks the moment the token is issued (mamba's file turns unreadable): the
 /// token still goes everywhere else (the keyring entry, conda's token file and `.condarc`,
 /// pixi's store), a warning says what mamba lacks, and the run ends with exit 1 naming the
@@ -520,12 +530,8 @@ fn reissue_keeps_the_token_when_the_repository_cannot_answer() {
 fn a_tool_store_that_breaks_after_the_issue_does_not_stop_the_others() {
     let (home, api) = acme_without_token();
     api.repo_accepts(TOKEN);
-    let mamba = home.path().join(".mamba/auth/authentication.json");
+    let mamba = mamba_breaking_at_the_issue(&home, &api);
     let rattler = home.path().join(".rattler/credentials.json");
-    std::fs::create_dir_all(mamba.parent().unwrap()).unwrap();
-    std::fs::write(&mamba, "{}").unwrap();
-    let broken = mamba.clone();
-    issue_then(&api, move || std::fs::write(&broken, "[").unwrap());
     let install = home.cmd(&[
         "token", "install", "-y", "--tool", "conda", "--tool", "pixi", "--tool", "mamba",
     ]);
@@ -581,11 +587,7 @@ fn a_tool_store_that_breaks_after_the_issue_does_not_stop_the_others() {
 fn a_tool_that_missed_the_token_is_named_when_condarc_then_fails() {
     let (home, api) = acme_without_token();
     api.repo_accepts(TOKEN);
-    let mamba = home.path().join(".mamba/auth/authentication.json");
-    std::fs::create_dir_all(mamba.parent().unwrap()).unwrap();
-    std::fs::write(&mamba, "{}").unwrap();
-    let broken = mamba.clone();
-    issue_then(&api, move || std::fs::write(&broken, "[").unwrap());
+    let mamba = mamba_breaking_at_the_issue(&home, &api);
     let mut install = home.cmd(&["token", "install", "--tool", "conda", "--tool", "mamba"]);
     install.write_stdin("");
     cmd_snapshot!(home, install, @r#"
