@@ -512,11 +512,17 @@ fn reissue_keeps_the_token_when_the_repository_cannot_answer() {
     assert_eq!(stored_token(&home, &api).as_deref(), Some(TOKEN));
 }
 
-/// mamba's store, valid until the PUT issues `TOKEN`, which makes it unreadable; its path.
-fn mamba_breaking_at_the_issue(home: &Home, api: &Api) -> std::path::PathBuf {
+/// mamba's store, valid (and empty); its path.
+fn mamba_store(home: &Home) -> std::path::PathBuf {
     let mamba = home.path().join(".mamba/auth/authentication.json");
     std::fs::create_dir_all(mamba.parent().unwrap()).unwrap();
     std::fs::write(&mamba, "{}").unwrap();
+    mamba
+}
+
+/// mamba's store, valid until the PUT issues `TOKEN`, which makes it unreadable; its path.
+fn mamba_breaking_at_the_issue(home: &Home, api: &Api) -> std::path::PathBuf {
+    let mamba = mamba_store(home);
     let broken = mamba.clone();
     issue_then(api, move || std::fs::write(&broken, "[").unwrap());
     mamba
@@ -647,4 +653,43 @@ fn condas_token_file_that_cannot_follow_a_reissue_is_a_warning() {
     let rattler = home.path().join(".rattler/credentials.json");
     assert!(std::fs::read_to_string(rattler).unwrap().contains(TOKEN));
     assert!(conda.is_dir(), "left as it was");
+}
+
+/// `set` too: a tool store that breaks while the token is validated (after the checks) is named
+/// with the command that finishes it, also when the `.condarc` question then meets the end of
+/// input.
+#[test]
+fn set_names_a_tool_that_missed_the_token_when_condarc_then_fails() {
+    let (home, api) = acme_without_token();
+    let mamba = mamba_store(&home);
+    let broken = mamba.clone();
+    api.mount(
+        Mock::given(method("HEAD"))
+            .and(path(format!("/t/{TOKEN}/repo/main/noarch/repodata.json")))
+            .respond_with(AndThen {
+                response: ResponseTemplate::new(200),
+                effect: move || std::fs::write(&broken, "[").unwrap(),
+            }),
+    );
+    let mut set = home.cmd(&[
+        "token", "set", TOKEN, "-o", "acme", "--tool", "conda", "--tool", "mamba",
+    ]);
+    set.write_stdin("");
+    cmd_snapshot!(home, set, @r#"
+    success: false
+    exit_code: 1
+    ----- stdout -----
+    Configuring your .condarc file
+    Prepared to set default channels in .condarc.
+    No conda configuration file sets channels, and conda 26 and later configure none of their own: channels: [defaults] will be added too, so that conda uses the default channels.
+
+    ----- stderr -----
+    Warning: mamba was not given the token: [HOME]/.mamba/auth/authentication.json is not a valid mamba authentication file: not JSON (line 1, column 1)
+    Proceed? [y/n] (n): 
+    Warning: The token of acme is installed (see `anaconda token list`), but mamba could not be given it. Once this is fixed, run `anaconda token setup mamba -o acme`.
+    Error: Aborted: no answer to "Proceed?" (end of input).
+    Pass --no-set-default-channels to answer it.
+    "#);
+    assert_eq!(stored_token(&home, &api).as_deref(), Some(TOKEN));
+    assert_eq!(std::fs::read_to_string(&mamba).unwrap(), "[");
 }

@@ -3,7 +3,7 @@
 use std::path::Path;
 
 use crate::cli::ConfigArgs;
-use crate::conda::{channels, condarc};
+use crate::conda::{cache, channels, condarc};
 use crate::context::Context;
 use crate::error::Result;
 
@@ -38,6 +38,18 @@ struct Plan {
     defaults_right: bool,
     /// No file conda reads names `channels`: `channels: [defaults]` is added.
     add_channels: bool,
+}
+
+/// The last step of every command that gives conda a token: [`configure`] when `ask` is given,
+/// then conda's index cache cleaned (so that conda fetches the channels anew, with the token).
+/// Returns whether conda is configured now.
+pub fn configure_and_clean(ctx: &mut Context, path: &Path, ask: Option<&Ask>) -> Result<bool> {
+    let configured = match ask {
+        Some(ask) => configure(ctx, path, ask)?,
+        None => false,
+    };
+    cache::clean_index_cache(ctx.settings.conda_exe().as_deref(), &ctx.printer);
+    Ok(configured)
 }
 
 /// The `config` flow on the `.condarc` at `path`. Returns whether conda is configured now

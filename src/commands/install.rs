@@ -14,7 +14,7 @@ use crate::cli::{InstallArgs, IssueArgs};
 use crate::commands::tools::{self, Targets};
 use crate::commands::{config, organization};
 use crate::conda::condarc::Condarc;
-use crate::conda::{cache, token_files};
+use crate::conda::token_files;
 use crate::context::Context;
 use crate::error::{Error, Result};
 use crate::secret::Secret;
@@ -99,19 +99,10 @@ pub fn finish(
     targets: &Targets,
     installed: Installed,
 ) -> Result<()> {
-    let configured = targets.conda() && args.target.channels.enabled() && {
-        let path = ctx.settings.paths.user_condarc.clone();
-        let ask = config::Ask {
-            force: args.yes,
-            archive: &[],
-            answer_flag: "--yes",
-        };
-        config::configure(ctx, &path, &ask)
-            .inspect_err(|_| tools::warn_unfinished(ctx, org, &installed.missing))?
+    let configured = targets.conda() && {
+        let channels = args.target.channels.enabled();
+        configure_conda(ctx, org, channels, args.yes, &installed.missing)?
     };
-    if targets.conda() {
-        cache::clean_index_cache(ctx.settings.conda_exe().as_deref(), &ctx.printer);
-    }
     if !installed.missing.is_empty() {
         return Err(tools::unfinished(org, &installed.missing));
     }
@@ -125,6 +116,27 @@ pub fn finish(
             .good("Success! Your token has been installed and validated.");
     }
     Ok(())
+}
+
+/// conda's part once the token is delivered: `.condarc` configured when `channels` (asked unless
+/// `yes`), then its index cache cleaned; whether `.condarc` was configured. When configuring
+/// fails, the tools that `missing` the token are named first, so that the way to finish them is
+/// not lost behind the error.
+pub fn configure_conda(
+    ctx: &mut Context,
+    org: &str,
+    channels: bool,
+    yes: bool,
+    missing: &[Tool],
+) -> Result<bool> {
+    let path = ctx.settings.paths.user_condarc.clone();
+    let ask = config::Ask {
+        force: yes,
+        archive: &[],
+        answer_flag: "--yes",
+    };
+    config::configure_and_clean(ctx, &path, channels.then_some(&ask))
+        .inspect_err(|_| tools::warn_unfinished(ctx, org, missing))
 }
 
 fn not_validated(why: &str) -> Error {

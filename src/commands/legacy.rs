@@ -60,12 +60,13 @@ pub fn set(ctx: &mut Context, args: &SetArgs) -> Result<()> {
             answer_flag: "--no-set-default-channels",
             ..Default::default()
         };
-        Some(apply_set(
-            ctx,
-            &token,
-            &location.path(&ctx.settings)?,
-            &options,
-        )?)
+        let path = location.path(&ctx.settings)?;
+        let configured = apply_set(ctx, &token, &path, &options).inspect_err(|_| {
+            if let Some(org) = org {
+                tools::warn_unfinished(ctx, org, &missing);
+            }
+        })?;
+        Some(configured)
     } else {
         None
     };
@@ -166,16 +167,12 @@ fn apply_set(ctx: &mut Context, token: &Secret, path: &Path, options: &SetOption
         }
         Ok(())
     })?;
-    let configured = options.set_default_channels && {
-        let ask = config::Ask {
-            force: options.force,
-            archive: &options.archive,
-            answer_flag: options.answer_flag,
-        };
-        config::configure(ctx, path, &ask)?
+    let ask = config::Ask {
+        force: options.force,
+        archive: &options.archive,
+        answer_flag: options.answer_flag,
     };
-    cache::clean_index_cache(ctx.settings.conda_exe().as_deref(), &ctx.printer);
-    Ok(configured)
+    config::configure_and_clean(ctx, path, options.set_default_channels.then_some(&ask))
 }
 
 /// conda-token's `remove`: the token file, `default_channels`, and signature verification where

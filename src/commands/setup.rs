@@ -4,8 +4,8 @@
 
 use crate::cli::SetupArgs;
 use crate::commands::tools::{self, Targets};
-use crate::commands::{config, organization};
-use crate::conda::{cache, token_files};
+use crate::commands::{install, organization};
+use crate::conda::token_files;
 use crate::context::Context;
 use crate::error::{Error, Result};
 
@@ -29,15 +29,7 @@ pub fn run(ctx: &mut Context, args: &SetupArgs) -> Result<()> {
     }
     let missing = tools::deliver(ctx, &targets, &token);
     if targets.conda() {
-        let path = ctx.settings.paths.user_condarc.clone();
-        let ask = config::Ask {
-            force: args.yes,
-            archive: &[],
-            answer_flag: "--yes",
-        };
-        config::configure(ctx, &path, &ask)
-            .inspect_err(|_| tools::warn_unfinished(ctx, &org, &missing))?;
-        cache::clean_index_cache(ctx.settings.conda_exe().as_deref(), &ctx.printer);
+        install::configure_conda(ctx, &org, true, args.yes, &missing)?;
     }
     if !missing.is_empty() {
         return Err(tools::unfinished(&org, &missing));
